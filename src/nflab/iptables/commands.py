@@ -1,0 +1,397 @@
+"""Carry out a parsed iptables command on a namespace's tables.
+
+Each command edits a copy of its table and commits it only on success
+(libiptc's ``TC_COMMIT`` / the nft batch), so an error leaves everything as
+it was. Error texts are those of iptables 1.8.9 for each backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..netfilter.tables import BUILTIN_CHAINS, Chain, Ruleset, Table
+from .errors import ExitStatus, KernelRejected, ParameterProblem, TableError, XtablesError
+from .extension import RuleContext, find_match, find_target
+from .flavour import Flavour
+from .names import Names
+from .output import ListFormat, chain_header, list_rule, save_rule
+from .parse import Cmd, Command
+from .rule import Counters, Jump, Rule, TargetEntry
+
+NO_SUCH = "No chain/target/match by that name."
+
+
+class NftBatchError(XtablesError):
+    """iptables-nft: the kernel refused the batch (``RULE_APPEND failed (...)``), status 4."""
+
+    def __init__(self, op: str, errno_text: str, what: str):
+        super().__init__(f" {op} failed ({errno_text}): {what}", ExitStatus.RESOURCE_PROBLEM)
+
+
+@dataclass
+class Outcome:
+    stdout: list[str] = field(default_factory=list)
+
+
+class Executor:
+    """One command against one backend's ruleset."""
+
+    def __init__(self, ruleset: Ruleset, flavour: Flavour, names: Names):
+        self.ruleset = ruleset
+        self.flavour = flavour
+        self.names = names
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _table_for_read(self, name: str) -> Table:
+        self._check_table_name(name)
+        if not self.flavour.is_nft:
+            self.ruleset.instantiate(name)
+        return self.ruleset.view(name)
+
+    def _check_table_name(self, name: str) -> None:
+        if name not in BUILTIN_CHAINS:
+            if self.flavour.is_nft:
+                msg = f"table '{name}' does not exist"
+            else:
+                msg = f"can't initialize iptables table `{name}': Table does not exist (do you need to insmod?)"
+            raise XtablesError(msg, ExitStatus.VERSION_PROBLEM)
+
+    def _edit(self, name: str) -> Table:
+        self._check_table_name(name)
+        if not self.flavour.is_nft:
+            self.ruleset.instantiate(name)
+        return self.ruleset.view(name).clone()
+
+    def _chain(self, table: Table, name: str | None) -> Chain:
+        if name is None or name not in table.chains:
+            raise TableError(NO_SUCH)
+        return table.chains[name]
+
+    def _kernel_error(self, op: str, chain: str, err: KernelRejected) -> XtablesError:
+        from .errors import ERRNO_TEXT
+
+        text = ERRNO_TEXT.get(err.errno, err.errno)
+        if self.flavour.is_nft:
+            return NftBatchError(op, text, f"rule in chain {chain}")
+        return TableError(_legacy_errno_message(err.errno))
+
+    # -- rule validation (the kernel's checkentry) ----------------------------------
+
+    def _validate(self, table: Table, chain: str, rule: Rule, op: str) -> None:
+        """Check the jump target, then every extension against the hooks that reach the chain."""
+        target = rule.target
+        if isinstance(target, Jump):
+            self._check_jump(table, chain, target, op)
+        self._check_extensions(table, chain, rule, op, table.hooks_reaching(chain))
+        if isinstance(target, Jump):
+            # a new jump makes the callee reachable from more hooks: re-check it (nft_chain_validate)
+            hooks = table.hooks_reaching(chain)
+            for callee_name in _closure(table, target.chain):
+                for r in table.chains[callee_name].rules:
+                    self._check_extensions(table, callee_name, r, op, hooks, reported_chain=chain)
+
+    def _check_jump(self, table: Table, chain: str, target: Jump, op: str) -> None:
+        dest = table.chains.get(target.chain)
+        if dest is None:
+            if self.flavour.is_nft:
+                raise ParameterProblem(f"Chain '{target.chain}' does not exist")
+            if target.goto:
+                raise ParameterProblem(f"goto '{target.chain}' is not a chain")
+            raise ParameterProblem(f"Couldn't load target `{target.chain}':No such file or directory\n")
+        if dest.builtin:
+            raise self._kernel_error(op, chain, KernelRejected("EOPNOTSUPP" if self.flavour.is_nft else "EINVAL"))
+        if chain in _closure(table, target.chain) or chain == target.chain:
+            if self.flavour.is_nft:
+                raise NftBatchError(op, "Too many links", f"rule in chain {chain}")
+            raise TableError("Too many levels of symbolic links.")
+
+    def _check_extensions(
+        self,
+        table: Table,
+        chain: str,
+        rule: Rule,
+        op: str,
+        hooks: frozenset[str],
+        reported_chain: str | None = None,
+    ) -> None:
+        context = RuleContext(
+            table=table.name,
+            chain=chain,
+            proto=rule.proto,
+            proto_invert="p" in rule.inv,
+            hooks=hooks,
+            flavour=self.flavour.name,
+            names=self.names,
+            match_names=tuple(m.name for m in rule.matches),
+            builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
+        )
+        try:
+            for m in rule.matches:
+                ext = find_match(m.name)
+                if ext is not None:
+                    ext.kernel_check(m.value, context)
+            if isinstance(rule.target, TargetEntry):
+                text = find_target(rule.target.name)
+                if text is not None:
+                    text.kernel_check(rule.target.value, context)
+        except KernelRejected as err:
+            raise self._kernel_error(op, reported_chain or chain, err) from None
+
+    # -- commands ---------------------------------------------------------------------
+
+    def run(self, cmd: Command) -> Outcome:
+        out = Outcome()
+        c = cmd.command
+        if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK):
+            self._rule_command(cmd)
+        elif c == Cmd.DELETE_NUM:
+            self._delete_num(cmd)
+        elif c & Cmd.LIST or c & Cmd.LIST_RULES:
+            out.stdout.extend(self._list(cmd))
+            if c & (Cmd.ZERO | Cmd.ZERO_NUM):
+                self._zero(cmd)
+        elif c & (Cmd.ZERO | Cmd.ZERO_NUM):
+            self._zero(cmd)
+        elif c == Cmd.FLUSH:
+            self._flush(cmd)
+        elif c == Cmd.NEW_CHAIN:
+            self._new_chain(cmd)
+        elif c == Cmd.DELETE_CHAIN:
+            self._delete_chain(cmd)
+        elif c == Cmd.RENAME_CHAIN:
+            self._rename(cmd)
+        elif c == Cmd.SET_POLICY:
+            self._policy(cmd)
+        return out
+
+    def _rule_command(self, cmd: Command) -> None:
+        c = cmd.command
+        if c in (Cmd.DELETE, Cmd.CHECK):
+            table = self._edit(cmd.table)
+        else:
+            table = self._edit(cmd.table)
+        assert cmd.chain is not None
+        self._chain(table, cmd.chain)
+        op = {Cmd.APPEND: "RULE_APPEND", Cmd.INSERT: "RULE_INSERT", Cmd.REPLACE: "RULE_REPLACE"}.get(c, "")
+        counters = Counters(*cmd.counters) if cmd.counters else None
+        if c == Cmd.APPEND:
+            for rule in cmd.rules:
+                self._validate(table, cmd.chain, rule, op)
+                table.writable(cmd.chain).append(rule, counters.copy() if counters else None)
+        elif c == Cmd.INSERT:
+            chain = table.chains[cmd.chain]
+            if cmd.rulenum > len(chain) + 1:
+                raise TableError("Index of insertion too big.")
+            for rule in cmd.rules:
+                self._validate(table, cmd.chain, rule, op)
+                table.writable(cmd.chain).insert(cmd.rulenum - 1, rule, counters.copy() if counters else None)
+        elif c == Cmd.REPLACE:
+            chain = table.chains[cmd.chain]
+            if cmd.rulenum > len(chain):
+                raise TableError("Index of replacement too big.")
+            rule = cmd.rules[0]
+            self._validate(table, cmd.chain, rule, op)
+            w = table.writable(cmd.chain)
+            w.rules[cmd.rulenum - 1] = rule
+            w.counters[cmd.rulenum - 1] = counters.copy() if counters else Counters()
+        else:
+            for rule in cmd.rules:
+                self._check_jump_exists(table, rule)
+                index = _find(table.chains[cmd.chain].rules, rule)
+                if index is None:
+                    raise TableError("Bad rule (does a matching rule exist in that chain?).")
+                if c == Cmd.DELETE:
+                    table.writable(cmd.chain).delete(index)
+            if c == Cmd.CHECK:
+                return
+        self.ruleset.replace(table)
+
+    def _check_jump_exists(self, table: Table, rule: Rule) -> None:
+        if isinstance(rule.target, Jump) and rule.target.chain not in table.chains:
+            if self.flavour.is_nft:
+                raise ParameterProblem(f"Chain '{rule.target.chain}' does not exist")
+            raise ParameterProblem(f"Couldn't load target `{rule.target.chain}':No such file or directory\n")
+
+    def _delete_num(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        chain = self._chain(table, cmd.chain)
+        if cmd.rulenum > len(chain):
+            raise TableError("Index of deletion too big.")
+        table.writable(chain.name).delete(cmd.rulenum - 1)
+        self.ruleset.replace(table)
+
+    def _chains_selected(self, table: Table, name: str | None) -> list[Chain]:
+        if name is None:
+            return table.ordered_chains()
+        return [self._chain(table, name)]
+
+    def _list(self, cmd: Command) -> list[str]:
+        table = self._table_for_read(cmd.table)
+        if cmd.chain is not None and cmd.chain not in table.chains:
+            if self.flavour.is_nft and cmd.command & Cmd.LIST:
+                raise TableError(
+                    f"chain `{cmd.chain}' in table `{cmd.table}' is incompatible, use 'nft' tool.",
+                )
+            raise TableError(NO_SUCH)
+        chains = self._chains_selected(table, cmd.chain)
+        if cmd.command & Cmd.LIST_RULES:
+            return self._list_rules(table, chains, cmd)
+        fmt = ListFormat(cmd.numeric, cmd.verbose > 0, cmd.exact, cmd.line_numbers)
+        lines: list[str] = []
+        for i, chain in enumerate(chains):
+            if i:
+                lines.append("")
+            refs = 0 if chain.builtin else table.references(chain.name)
+            lines.extend(chain_header(chain.name, chain.policy, chain.policy_counters, refs, fmt))
+            for n, (rule, counters) in enumerate(zip(chain.rules, chain.counters, strict=True), 1):
+                if cmd.rulenum and n != cmd.rulenum:
+                    continue
+                lines.append(list_rule(rule, counters, n, fmt, self.names))
+        return lines
+
+    def _list_rules(self, table: Table, chains: list[Chain], cmd: Command) -> list[str]:
+        lines: list[str] = []
+        verbose = cmd.verbose > 0
+        if not cmd.rulenum:
+            for chain in chains:
+                if chain.builtin:
+                    line = f"-P {chain.name} {chain.policy}"
+                    if verbose:
+                        line += f" -c {chain.policy_counters.packets} {chain.policy_counters.bytes}"
+                    lines.append(line)
+                else:
+                    lines.append(f"-N {chain.name}")
+        for chain in chains:
+            for n, (rule, counters) in enumerate(zip(chain.rules, chain.counters, strict=True), 1):
+                if cmd.rulenum and n != cmd.rulenum:
+                    continue
+                text = save_rule(rule, self.names, flavour=self.flavour.name, counters=counters if verbose else None)
+                lines.append(f"-A {chain.name}{text}")
+        if cmd.rulenum and not self.flavour.is_nft and cmd.rulenum > len(chains[0]):
+            raise TableError("Index of deletion too big.")
+        return lines
+
+    def _zero(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        chains = self._chains_selected(table, cmd.chain)
+        for chain in chains:
+            w = table.writable(chain.name)
+            if cmd.command & Cmd.ZERO_NUM:
+                if cmd.rulenum > len(w):
+                    if self.flavour.is_nft:
+                        return
+                    raise TableError("Index of counter too big.")
+                w.counters[cmd.rulenum - 1] = Counters()
+                continue
+            w.counters = [Counters() for _ in w.rules]
+            w.policy_counters = Counters()
+        self.ruleset.replace(table)
+
+    def _flush(self, cmd: Command) -> None:
+        if self.flavour.is_nft and self.ruleset.get(cmd.table) is None:
+            self._check_table_name(cmd.table)
+            if cmd.chain is not None and cmd.chain not in BUILTIN_CHAINS[cmd.table]:
+                raise TableError(NO_SUCH)
+            return
+        table = self._edit(cmd.table)
+        for chain in self._chains_selected(table, cmd.chain):
+            w = table.writable(chain.name)
+            w.rules = []
+            w.counters = []
+        self.ruleset.replace(table)
+
+    def _new_chain(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        assert cmd.chain is not None
+        if cmd.chain in table.chains:
+            raise TableError("Chain already exists.")
+        table.add_chain(cmd.chain)
+        self.ruleset.replace(table)
+
+    def _delete_chain(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        if cmd.chain is None:
+            victims = [c.name for c in table.user_chains()]
+        else:
+            chain = table.chains.get(cmd.chain)
+            if chain is None or (chain.builtin and self.flavour.is_nft):
+                raise TableError(NO_SUCH)
+            if chain.builtin:
+                raise TableError(_legacy_errno_message("EINVAL"))
+            victims = [cmd.chain]
+        doomed = set(victims)
+        for name in victims:
+            chain = table.chains[name]
+            referenced = any(
+                r.jumps_to() == name for c in table.chains.values() if c.name not in doomed for r in c.rules
+            ) or (cmd.chain is not None and table.references(name) > 0)
+            if referenced or (chain.rules and cmd.chain is not None):
+                if self.flavour.is_nft:
+                    raise NftBatchError("CHAIN_DEL", "Device or resource busy", f"chain {name}")
+                raise TableError("Too many links." if referenced else "Directory not empty.")
+        for name in victims:
+            table.remove_chain(name)
+        self.ruleset.replace(table)
+
+    def _rename(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        assert cmd.chain is not None and cmd.newname is not None
+        chain = table.chains.get(cmd.chain)
+        if chain is not None and chain.builtin and self.flavour.is_nft:
+            return  # iptables-nft 1.8.9 silently does nothing
+        if chain is None or chain.builtin:
+            raise TableError(NO_SUCH)
+        if cmd.newname in table.chains:
+            raise TableError("File exists.")
+        table.rename_chain(cmd.chain, cmd.newname)
+        self.ruleset.replace(table)
+
+    def _policy(self, cmd: Command) -> None:
+        table = self._edit(cmd.table)
+        assert cmd.chain is not None and cmd.policy is not None
+        chain = table.chains.get(cmd.chain)
+        if chain is None or not chain.builtin:
+            raise TableError("Bad built-in chain name.")
+        if cmd.policy not in ("ACCEPT", "DROP"):
+            raise TableError("Bad policy name. Run `dmesg' for more information.")
+        w = table.writable(cmd.chain)
+        w.policy = cmd.policy
+        if cmd.counters is not None:
+            w.policy_counters = Counters(*cmd.counters)
+        self.ruleset.replace(table)
+
+
+def _find(rules: Iterable[Rule], rule: Rule) -> int | None:
+    for i, r in enumerate(rules):
+        if r == rule:
+            return i
+    return None
+
+
+def _closure(table: Table, start: str) -> set[str]:
+    """User chains reachable from ``start`` by jumps (``start`` included)."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in table.chains:
+            continue
+        seen.add(name)
+        todo.extend(j for r in table.chains[name].rules if (j := r.jumps_to()) is not None)
+    return seen
+
+
+def _legacy_errno_message(errno: str) -> str:
+    """``iptc_strerror`` texts the legacy backend prints after ``iptables: ``."""
+    return {
+        "EINVAL": "Invalid argument. Run `dmesg' for more information.",
+        "ENOENT": NO_SUCH,
+        "ELOOP": "Too many levels of symbolic links.",
+        "EMLINK": "Too many links.",
+        "EEXIST": "File exists.",
+        "ENOTEMPTY": "Directory not empty.",
+        "EOPNOTSUPP": "Operation not supported.",
+        "EPERM": "Operation not permitted.",
+    }.get(errno, f"{errno}.")

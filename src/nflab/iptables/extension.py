@@ -1,0 +1,165 @@
+"""What an extension is, and the registry that finds one by name.
+
+One module per extension lives in :mod:`nflab.extensions`; each defines a
+subclass of :class:`MatchExtension` or :class:`TargetExtension` decorated with
+:func:`register`. Like a ``libxt_*.c`` file it holds: its option table, the
+parse of each option into its working state, the final check that turns that
+state into a canonical frozen value, the ``save`` text (``-S`` and
+iptables-save), the ``print`` text (``-L``), the kernel's ``checkentry`` and
+the evaluation semantics used by the packet path.
+
+Nothing here imports a concrete extension: :func:`load_all` imports the
+package's modules, which register themselves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .errors import KernelRejected
+from .names import Names
+from .xtoptions import Call, Opt, generic_parse
+
+HOOKS = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What an extension may look at when it checks itself against its rule.
+
+    ``hooks`` are the netfilter hooks from which the rule's chain is reached
+    (a built-in chain: its own hook; a user chain: the hooks of the chains
+    that jump to it, possibly none yet).
+    """
+
+    table: str
+    chain: str
+    proto: int = 0
+    proto_invert: bool = False
+    hooks: frozenset[str] = frozenset()
+    flavour: str = "nft"
+    names: Names | None = None
+    match_names: tuple[str, ...] = ()
+    builtin_chain: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """How a rule is being printed: ``numeric`` (``-n``; always for save), the
+    machine's names, and the rule's ``-p`` number (some extensions print by it)."""
+
+    numeric: bool
+    names: Names
+    proto: int = 0
+
+
+class Extension:
+    """Common part of matches and targets."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str] = ""
+    revision: ClassVar[int] = 0
+    options: ClassVar[tuple[Opt, ...]] = ()
+    # the kernel's restrictions (``struct xt_match``/``xt_target``): None = any
+    tables: ClassVar[frozenset[str] | None] = None
+    hooks: ClassVar[frozenset[str] | None] = None
+    proto: ClassVar[int | None] = None  # required -p (not inverted)
+
+    def new_state(self) -> dict[str, Any]:
+        return {}
+
+    def parse(self, call: Call) -> None:
+        """One option. The default is the generic x6 parse storing the typed value
+        under the option's id (and ``id + '!'`` when inverted)."""
+        generic_parse(call)
+        call.data[call.opt.id] = call.value
+        if call.invert:
+            call.data[call.opt.id + "!"] = True
+
+    def finalize(self, data: dict[str, Any], seen: set[str], rule: RuleContext) -> Any:
+        """The extension's final check (``x6_fcheck``): the canonical value of the match."""
+        return None
+
+    def save(self, value: Any, show: Show) -> str:
+        """Options text for ``-S``/iptables-save, each option preceded by a space."""
+        return ""
+
+    def print(self, value: Any, show: Show) -> str:
+        """Text for the ``-L`` listing, preceded by a space."""
+        return ""
+
+    def check(self, value: Any, rule: RuleContext) -> None:
+        """The kernel's ``checkentry`` beyond table/hook/proto: raise KernelRejected."""
+
+    def kernel_check(self, value: Any, rule: RuleContext) -> None:
+        """What ``xt_check_match``/``xt_check_target`` verify before ``checkentry``."""
+        if self.tables is not None and rule.table not in self.tables:
+            raise KernelRejected("EINVAL")
+        if self.hooks is not None and rule.hooks and not rule.hooks <= self.hooks:
+            raise KernelRejected("EINVAL")
+        if self.proto is not None and (rule.proto != self.proto or rule.proto_invert):
+            raise KernelRejected("EINVAL")
+        self.check(value, rule)
+
+    @property
+    def uses_generic_checks(self) -> bool:
+        """x6-style extensions get ``xtables_options_fcheck`` after their own check."""
+        return any(not o.raw for o in self.options)
+
+
+class MatchExtension(Extension):
+    kind = "match"
+
+    def matches(self, value: Any, packet: Any, env: Any) -> bool:
+        """Does the packet match (the packet path calls this)."""
+        raise NotImplementedError(f"nflab cannot evaluate match {self.name} yet")
+
+
+class TargetExtension(Extension):
+    kind = "target"
+
+    def target(self, value: Any, packet: Any, env: Any) -> Any:
+        """The verdict (and side effects through ``env``) for a packet."""
+        raise NotImplementedError(f"nflab cannot evaluate target {self.name} yet")
+
+
+MATCHES: dict[str, MatchExtension] = {}
+TARGETS: dict[str, TargetExtension] = {}
+
+
+def register(cls: type[Extension]) -> type[Extension]:
+    instance = cls()
+    if isinstance(instance, MatchExtension):
+        MATCHES[cls.name] = instance
+    elif isinstance(instance, TargetExtension):
+        TARGETS[cls.name] = instance
+    else:  # pragma: no cover - a programming error
+        raise TypeError(f"{cls} is neither a match nor a target")
+    return cls
+
+
+_loaded = False
+
+
+def load_all() -> None:
+    """Import every module of :mod:`nflab.extensions` once."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    package = importlib.import_module("nflab.extensions")
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"nflab.extensions.{info.name}")
+
+
+def find_match(name: str) -> MatchExtension | None:
+    load_all()
+    return MATCHES.get(name)
+
+
+def find_target(name: str) -> TargetExtension | None:
+    load_all()
+    return TARGETS.get(name)

@@ -1,0 +1,611 @@
+"""The ``iptables`` command line: ``do_parse`` of iptables 1.8.9 (``xshared.c``).
+
+argv in, a :class:`Command` out, or the exact error iptables prints. Option
+lookup is glibc's getopt_long over the main options merged with the options
+of every extension loaded so far, newest first, exactly as
+``xtables_options_xfrm`` builds that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import IntFlag
+from typing import Any
+
+from .addresses import ANY, Net, parse_address_list, parse_interface, parse_protocol, proto_name
+from .cnum import strtoui
+from .errors import BadArgument, ParameterProblem, TryHelp
+from .extension import Extension, MatchExtension, TargetExtension, find_match, find_target
+from .getopt import MISSING_ARG, NON_OPTION, OPTIONAL_ARG, REQUIRED_ARG, UNKNOWN, GetoptLong, LongOpt
+from .names import Names
+from .rule import STANDARD_VERDICTS, MatchEntry, Rule, Target, TargetEntry, Verdict
+from .xtoptions import Call, Opt
+
+OPTSTRING = "-:A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x"
+
+MAIN_OPTIONS: tuple[LongOpt, ...] = tuple(
+    LongOpt(n, a, c)
+    for n, a, c in (
+        ("append", 1, "A"), ("delete", 1, "D"), ("check", 1, "C"), ("insert", 1, "I"),
+        ("replace", 1, "R"), ("list", 2, "L"), ("list-rules", 2, "S"), ("flush", 2, "F"),
+        ("zero", 2, "Z"), ("new-chain", 1, "N"), ("delete-chain", 2, "X"),
+        ("rename-chain", 1, "E"), ("policy", 1, "P"), ("source", 1, "s"),
+        ("destination", 1, "d"), ("src", 1, "s"), ("dst", 1, "d"), ("protocol", 1, "p"),
+        ("in-interface", 1, "i"), ("jump", 1, "j"), ("table", 1, "t"), ("match", 1, "m"),
+        ("numeric", 0, "n"), ("out-interface", 1, "o"), ("verbose", 0, "v"), ("wait", 2, "w"),
+        ("wait-interval", 2, "W"), ("exact", 0, "x"), ("fragments", 0, "f"),
+        ("version", 0, "V"), ("help", 2, "h"), ("line-numbers", 0, "0"),
+        ("modprobe", 1, "M"), ("set-counters", 1, "c"), ("goto", 1, "g"), ("ipv4", 0, "4"),
+        ("ipv6", 0, "6"),
+    )
+)
+
+
+class Cmd(IntFlag):
+    """``CMD_*`` in bit order (``cmd2char`` indexes by bit)."""
+
+    NONE = 0
+    INSERT = 1 << 0
+    DELETE = 1 << 1
+    DELETE_NUM = 1 << 2
+    REPLACE = 1 << 3
+    APPEND = 1 << 4
+    LIST = 1 << 5
+    FLUSH = 1 << 6
+    ZERO = 1 << 7
+    NEW_CHAIN = 1 << 8
+    DELETE_CHAIN = 1 << 9
+    SET_POLICY = 1 << 10
+    RENAME_CHAIN = 1 << 11
+    LIST_RULES = 1 << 12
+    ZERO_NUM = 1 << 13
+    CHECK = 1 << 14
+
+
+_CMD_CHARS = "IDDRALFZNXPESZC"
+
+# Option bits in ``optflags`` order: n s d p j v x i o --line c f
+_OPT_CHARS = ("n", "s", "d", "p", "j", "v", "x", "i", "o", "0", "c", "f")
+_OPT_BIT = {c: 1 << i for i, c in enumerate(_OPT_CHARS)}
+_INVERTIBLE = {"s", "d", "p", "i", "o", "f"}
+
+# ``commands_v_options``: per command, the options that are illegal ('x').
+_ILLEGAL = {
+    Cmd.INSERT: "nx0",
+    Cmd.DELETE: "nx0c",
+    Cmd.DELETE_NUM: "nsdpjxio0cf",
+    Cmd.REPLACE: "nx0",
+    Cmd.APPEND: "nx0",
+    Cmd.LIST: "sdpjiocf",
+    Cmd.FLUSH: "nsdpjxio0cf",
+    Cmd.ZERO: "nsdpjxio0cf",
+    Cmd.NEW_CHAIN: "nsdpjxio0cf",
+    Cmd.DELETE_CHAIN: "nsdpjxio0cf",
+    Cmd.SET_POLICY: "nsdpjxio0f",
+    Cmd.RENAME_CHAIN: "nsdpjxio0cf",
+    Cmd.LIST_RULES: "nsdpjxio0cf",
+    Cmd.ZERO_NUM: "nsdpjxio0cf",
+    Cmd.CHECK: "nx0c",
+}
+
+
+def cmd2char(cmd: int) -> str:
+    i = 0
+    while cmd > 1:
+        cmd >>= 1
+        i += 1
+    return _CMD_CHARS[i]
+
+
+@dataclass
+class Command:
+    """A parsed ``iptables`` invocation."""
+
+    command: Cmd = Cmd.NONE
+    table: str = "filter"
+    chain: str | None = None
+    rulenum: int = 0
+    newname: str | None = None
+    policy: str | None = None
+    verbose: int = 0
+    numeric: bool = False
+    exact: bool = False
+    line_numbers: bool = False
+    counters: tuple[int, int] | None = None
+    rules: list[Rule] = field(default_factory=list)
+    jumpto: str = ""
+    warnings: list[str] = field(default_factory=list)
+    options: int = 0
+    help: bool = False
+    version: bool = False
+
+
+@dataclass
+class _Loaded:
+    """An extension instance being parsed (``xtables_rule_match`` / ``cs->target``)."""
+
+    ext: Extension
+    state: dict[str, Any]
+    seen: set[str] = field(default_factory=set)
+    cloned: bool = False
+
+
+class Parser:
+    """One run of ``do_parse``."""
+
+    def __init__(self, argv: Sequence[str], names: Names, *, restore: bool = False, line: int = -1):
+        self.names = names
+        self.restore = restore
+        self.line = line
+        self.cursor = GetoptLong(argv, OPTSTRING)
+        self.opts: list[LongOpt] = list(MAIN_OPTIONS)
+        self.cmd = Command()
+        self.invflags: set[str] = set()
+        self.matches: list[_Loaded] = []
+        self.target: _Loaded | None = None
+        self.protocol: str | None = None
+        self.proto = 0
+        self.proto_used = False
+        self.src_text: str | None = None
+        self.dst_text: str | None = None
+        self.iface_in = ""
+        self.iface_out = ""
+        self.goto = False
+        self.table_set = False
+
+    # -- option lists --------------------------------------------------------------
+
+    def _merge(self, loaded: _Loaded) -> None:
+        """``xtables_options_xfrm``: the new extension's options go before the older ones."""
+        new = [
+            LongOpt(o.name, OPTIONAL_ARG if o.optional_arg else (REQUIRED_ARG if o.takes_arg else 0), (id(loaded), o.id))
+            for o in loaded.ext.options
+        ]
+        base = len(MAIN_OPTIONS)
+        self.opts = self.opts[:base] + new + self.opts[base:]
+
+    # -- main loop ----------------------------------------------------------------
+
+    def parse(self) -> Command:
+        cmd = self.cmd
+        invert = False
+        cur = self.cursor
+        while True:
+            found = cur.next(self.opts)
+            if found is None:
+                break
+            c, arg = found.code, found.arg
+            if c == NON_OPTION:
+                assert arg is not None
+                if arg == "!":
+                    if invert:
+                        raise ParameterProblem("multiple consecutive ! not allowed")
+                    invert = True
+                    continue
+                raise BadArgument(arg)
+            if isinstance(c, tuple):
+                self._extension_option(c, arg, invert)
+            elif c in (UNKNOWN, MISSING_ARG):
+                if self._load_proto():
+                    cur.unread()
+                    continue
+                word = cur.argv[cur.optind - 1]
+                if c == MISSING_ARG:
+                    raise ParameterProblem(f'option "{word}" requires an argument')
+                raise ParameterProblem(f'unknown option "{word}"')
+            else:
+                assert isinstance(c, str)
+                if self._main_option(c, arg, invert):
+                    continue
+            invert = False
+        return self._finish(invert)
+
+    def _add_command(self, new: Cmd, others: Cmd, invert: bool) -> None:
+        if invert:
+            raise ParameterProblem("unexpected '!' flag")
+        if self.cmd.command & ~others:
+            raise ParameterProblem(
+                f"Cannot use -{cmd2char(new)} with -{cmd2char(self.cmd.command & ~others)}"
+            )
+        self.cmd.command |= new
+
+    def _set_option(self, ch: str, invert: bool) -> None:
+        bit = _OPT_BIT[ch]
+        if self.cmd.options & bit:
+            raise ParameterProblem(f"multiple -{ch} flags not allowed")
+        self.cmd.options |= bit
+        if invert:
+            if ch not in _INVERTIBLE:
+                raise ParameterProblem(f"cannot have ! before -{ch}")
+            self.invflags.add(ch)
+
+    def _rulenumber(self, text: str) -> int:
+        n = strtoui(text, 1, 0x7FFFFFFF)
+        if n is None:
+            raise ParameterProblem(f"Invalid rule number `{text}'")
+        return n
+
+    def _main_option(self, c: str, arg: str | None, invert: bool) -> bool:
+        """Handle a main option; True means 'continue without resetting invert'."""
+        cmd, cur = self.cmd, self.cursor
+        if c == "A":
+            self._add_command(Cmd.APPEND, Cmd.NONE, invert)
+            cmd.chain = arg
+        elif c == "C":
+            self._add_command(Cmd.CHECK, Cmd.NONE, invert)
+            cmd.chain = arg
+        elif c == "D":
+            self._add_command(Cmd.DELETE, Cmd.NONE, invert)
+            cmd.chain = arg
+            if cur.has_arg():
+                cmd.rulenum = self._rulenumber(cur.take())
+                cmd.command = Cmd.DELETE_NUM
+        elif c == "R":
+            self._add_command(Cmd.REPLACE, Cmd.NONE, invert)
+            cmd.chain = arg
+            if not cur.has_arg():
+                raise ParameterProblem("-R requires a rule number")
+            cmd.rulenum = self._rulenumber(cur.take())
+        elif c == "I":
+            self._add_command(Cmd.INSERT, Cmd.NONE, invert)
+            cmd.chain = arg
+            cmd.rulenum = self._rulenumber(cur.take()) if cur.has_arg() else 1
+        elif c in ("L", "S"):
+            self._add_command(Cmd.LIST if c == "L" else Cmd.LIST_RULES, Cmd.ZERO | Cmd.ZERO_NUM, invert)
+            if arg is not None:
+                cmd.chain = arg
+            elif cur.has_arg():
+                cmd.chain = cur.take()
+            if cur.has_arg():
+                cmd.rulenum = self._rulenumber(cur.take())
+        elif c == "F":
+            self._add_command(Cmd.FLUSH, Cmd.NONE, invert)
+            if arg is not None:
+                cmd.chain = arg
+            elif cur.has_arg():
+                cmd.chain = cur.take()
+        elif c == "Z":
+            self._add_command(Cmd.ZERO, Cmd.LIST | Cmd.LIST_RULES, invert)
+            if arg is not None:
+                cmd.chain = arg
+            elif cur.has_arg():
+                cmd.chain = cur.take()
+            if cur.has_arg():
+                cmd.rulenum = self._rulenumber(cur.take())
+                cmd.command = (cmd.command & ~Cmd.ZERO) | Cmd.ZERO_NUM
+        elif c == "N":
+            assert arg is not None
+            assert_valid_chain_name(arg)
+            self._add_command(Cmd.NEW_CHAIN, Cmd.NONE, invert)
+            cmd.chain = arg
+        elif c == "X":
+            self._add_command(Cmd.DELETE_CHAIN, Cmd.NONE, invert)
+            if arg is not None:
+                cmd.chain = arg
+            elif cur.has_arg():
+                cmd.chain = cur.take()
+        elif c == "E":
+            self._add_command(Cmd.RENAME_CHAIN, Cmd.NONE, invert)
+            cmd.chain = arg
+            if not cur.has_arg():
+                raise ParameterProblem("-E requires old-chain-name and new-chain-name")
+            cmd.newname = cur.take()
+        elif c == "P":
+            self._add_command(Cmd.SET_POLICY, Cmd.NONE, invert)
+            cmd.chain = arg
+            if not cur.has_arg():
+                raise ParameterProblem("-P requires a chain and a policy")
+            cmd.policy = cur.take()
+        elif c == "h":
+            cmd.help = True
+        elif c == "p":
+            assert arg is not None
+            self._set_option("p", invert)
+            self.protocol = arg.lower()
+            self.proto = parse_protocol(self.protocol, self.names)
+            if self.proto == 0 and "p" in self.invflags:
+                raise ParameterProblem("rule would never match protocol")
+        elif c == "s":
+            self._set_option("s", invert)
+            self.src_text = arg
+        elif c == "d":
+            self._set_option("d", invert)
+            self.dst_text = arg
+        elif c == "g":
+            assert arg is not None
+            self._set_option("j", invert)
+            self.goto = True
+            cmd.jumpto = _parse_target_name(arg)
+        elif c == "j":
+            assert arg is not None
+            self._set_option("j", invert)
+            self._command_jump(arg)
+        elif c in ("i", "o"):
+            assert arg is not None
+            if arg == "":
+                raise ParameterProblem("Empty interface is likely to be undesired")
+            self._set_option(c, invert)
+            name = parse_interface(arg)
+            if "/" in name or " " in name:
+                cmd.warnings.append(
+                    f"Warning: weird character in interface `{name}' ('/' and ' ' are not allowed by the kernel)."
+                )
+            if c == "i":
+                self.iface_in = name
+            else:
+                self.iface_out = name
+        elif c == "f":
+            self._set_option("f", invert)
+        elif c == "v":
+            if not cmd.verbose:
+                self._set_option("v", invert)
+            cmd.verbose += 1
+        elif c == "m":
+            if invert:
+                raise ParameterProblem("unexpected ! flag before --match")
+            assert arg is not None
+            self._command_match(arg)
+        elif c == "n":
+            self._set_option("n", invert)
+            cmd.numeric = True
+        elif c == "t":
+            if invert:
+                raise ParameterProblem("unexpected ! flag before --table")
+            if self.restore and self.table_set:
+                raise ParameterProblem("The -t option cannot be used in iptables-restore.\n")
+            assert arg is not None
+            cmd.table = arg
+            self.table_set = True
+        elif c == "x":
+            self._set_option("x", invert)
+            cmd.exact = True
+        elif c == "V":
+            cmd.version = True
+        elif c in ("w", "W"):
+            if self.restore:
+                raise ParameterProblem(f"You cannot use `-{c}' from iptables-restore")
+            if arg is None and self.cursor.has_arg():
+                self.cursor.take()
+        elif c == "0":
+            self._set_option("0", invert)
+            cmd.line_numbers = True
+        elif c == "M":
+            pass  # --modprobe: no modules to load in a simulated kernel
+        elif c == "c":
+            assert arg is not None
+            self._set_option("c", invert)
+            pcnt = arg
+            bcnt: str | None = None
+            if "," in arg[1:]:
+                idx = arg.index(",", 1)
+                pcnt, bcnt = arg, arg[idx + 1 :]
+            if bcnt is None and self.cursor.has_arg():
+                bcnt = self.cursor.take()
+            if bcnt is None:
+                raise ParameterProblem("-c requires packet and byte counter")
+            p = _scan_llu(pcnt)
+            if p is None:
+                raise ParameterProblem("-c packet counter not numeric")
+            b = _scan_llu(bcnt)
+            if b is None:
+                raise ParameterProblem("-c byte counter not numeric")
+            cmd.counters = (p, b)
+        elif c == "4":
+            pass
+        elif c == "6":
+            raise TryHelp()
+        else:  # pragma: no cover - every optstring letter is handled above
+            raise ParameterProblem(f'unknown option "-{c}"')
+        return False
+
+    # -- extensions ---------------------------------------------------------------
+
+    def _command_match(self, name: str) -> None:
+        ext = find_match(name)
+        if ext is None:
+            raise ParameterProblem(f"Couldn't load match `{name}':No such file or directory\n")
+        loaded = _Loaded(ext, ext.new_state())
+        self.matches.append(loaded)
+        self._merge(loaded)
+
+    def _command_jump(self, name: str) -> None:
+        self.cmd.jumpto = _parse_target_name(name)
+        ext = find_target(name)
+        if ext is None:
+            return  # maybe a chain name: checked against the table later
+        self.target = _Loaded(ext, ext.new_state())
+        self._merge(self.target)
+
+    def _extension_option(self, code: tuple[int, str], arg: str | None, invert: bool) -> None:
+        owner, opt_id = code
+        loaded: _Loaded | None
+        if self.target is not None and id(self.target) == owner:
+            loaded = self.target
+        else:
+            loaded = next((m for m in self.matches if id(m) == owner), None)
+        if loaded is None:  # pragma: no cover - options only come from loaded extensions
+            raise ParameterProblem(f'unknown option "{self.cursor.argv[self.cursor.optind - 1]}"')
+        # like ``xtables_option_lookup``: the first entry with that id (synonyms share one)
+        opt = next(o for o in loaded.ext.options if o.id == opt_id)
+        call = Call(
+            loaded.ext.name,
+            opt,
+            arg,
+            invert,
+            loaded.state,
+            loaded.seen,
+            self.names,
+            cursor=self.cursor,
+            proto=self.proto,
+            proto_invert="p" in self.invflags,
+        )
+        loaded.ext.parse(call)
+
+    def _load_proto(self) -> bool:
+        """Implicit ``-m tcp`` after ``-p tcp`` when an unknown option shows up."""
+        if self.protocol is None:
+            return False
+        name = _proto_match_name(self.protocol, self.names, self.cmd.numeric)
+        ext = find_match(name) if name else None
+        if ext is None:
+            return False
+        already = any(m.ext is ext for m in self.matches)
+        if already and self.proto_used:
+            return False
+        self.proto_used = True
+        loaded = _Loaded(ext, ext.new_state())
+        self.matches.append(loaded)
+        self._merge(loaded)
+        return True
+
+    # -- the end ------------------------------------------------------------------
+
+    def _finish(self, invert: bool) -> Command:
+        cmd = self.cmd
+        if cmd.help or cmd.version:
+            return cmd
+        if cmd.table == "nat" and (cmd.policy == "DROP" or cmd.jumpto == "DROP"):
+            raise ParameterProblem(
+                '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n'
+            )
+        from .extension import RuleContext
+
+        context = RuleContext(
+            table=cmd.table,
+            chain=cmd.chain or "",
+            proto=self.proto,
+            proto_invert="p" in self.invflags,
+            names=self.names,
+            match_names=tuple(m.ext.name for m in self.matches),
+        )
+        entries: list[MatchEntry] = []
+        for m in self.matches:
+            entries.append(MatchEntry(m.ext.name, _finalize(m, context)))
+        target: Target | None = None
+        if self.target is not None:
+            target = TargetEntry(self.target.ext.name, _finalize(self.target, context))
+        if self.cursor.optind < len(self.cursor.argv):
+            raise ParameterProblem("unknown arguments found on commandline")
+        if not cmd.command:
+            raise ParameterProblem("no command specified")
+        if invert:
+            raise ParameterProblem("nothing appropriate following !")
+        srcs = parse_address_list(self.src_text, self.names) if self.src_text is not None else [ANY]
+        dsts = parse_address_list(self.dst_text, self.names) if self.dst_text is not None else [ANY]
+        self._post_parse_checks(srcs, dsts)
+        if cmd.command == Cmd.REPLACE and (len(srcs) != 1 or len(dsts) != 1):
+            raise ParameterProblem("Replacement rule does not specify a unique address")
+        _generic_opt_check(cmd.command, cmd.options)
+        if cmd.chain is not None and len(cmd.chain.encode()) >= 29:
+            raise ParameterProblem(f"chain name `{cmd.chain}' too long (must be under 29 chars)")
+        if cmd.command in (Cmd.APPEND, Cmd.DELETE, Cmd.DELETE_NUM, Cmd.CHECK, Cmd.INSERT, Cmd.REPLACE):
+            if cmd.chain in ("PREROUTING", "INPUT") and cmd.options & _OPT_BIT["o"]:
+                raise ParameterProblem(f"Can't use -o with {cmd.chain}\n")
+            if cmd.chain in ("POSTROUTING", "OUTPUT") and cmd.options & _OPT_BIT["i"]:
+                raise ParameterProblem(f"Can't use -i with {cmd.chain}\n")
+        if target is None and cmd.jumpto:
+            target = _standard_target(cmd.jumpto, self.goto)
+        base = Rule(
+            iface_in=self.iface_in,
+            iface_out=self.iface_out,
+            proto=self.proto,
+            fragment=bool(cmd.options & _OPT_BIT["f"]),
+            inv=frozenset(self.invflags),
+            matches=tuple(entries),
+            target=target,
+        )
+        cmd.rules = [replace(base, src=s, dst=d) for s in srcs for d in dsts]
+        return cmd
+
+    def _post_parse_checks(self, srcs: list[Net], dsts: list[Net]) -> None:
+        """``ipv4_post_parse``: ``! -s``/``! -d`` cannot go with several addresses."""
+        if (len(srcs) > 1 or len(dsts) > 1) and ("s" in self.invflags or "d" in self.invflags):
+            raise ParameterProblem("! not allowed with multiple source or destination IP addresses")
+
+
+def _finalize(loaded: _Loaded, context: Any) -> Any:
+    from .xtoptions import final_check
+
+    value = loaded.ext.finalize(loaded.state, loaded.seen, context)
+    if loaded.ext.uses_generic_checks:
+        final_check(loaded.ext.name, loaded.ext.options, loaded.seen)
+    return value
+
+
+def _standard_target(name: str, goto: bool) -> Target:
+    from .rule import Jump
+
+    if name in STANDARD_VERDICTS and not goto:
+        return Verdict(name)
+    return Jump(name, goto)
+
+
+def _proto_match_name(protocol: str, names: Names, numeric: bool) -> str | None:
+    """``find_proto``: a protocol number is looked up by name first."""
+    n = strtoui(protocol, 0, 255)
+    if n is not None:
+        return proto_name(n, names, nolookup=numeric)
+    return protocol
+
+
+def _parse_target_name(name: str) -> str:
+    if len(name) < 1:
+        raise ParameterProblem("Invalid target name (too short)")
+    if len(name.encode()) >= 29:
+        raise ParameterProblem(f"Invalid target name `{name}' (28 chars max)")
+    if any(ch.isspace() for ch in name):
+        raise ParameterProblem(f"Invalid target name `{name}'")
+    return name
+
+
+def assert_valid_chain_name(name: str) -> None:
+    if len(name.encode()) >= 29:
+        raise ParameterProblem(f"chain name `{name}' too long (must be under 29 chars)")
+    if name.startswith(("-", "!")):
+        raise ParameterProblem(f"chain name not allowed to start with `{name[0]}'")
+    if find_target(name) is not None or name in STANDARD_VERDICTS:
+        raise ParameterProblem("chain name may not clash with target name")
+    if any(ch.isspace() for ch in name):
+        raise ParameterProblem(f"Invalid chain name `{name}'")
+
+
+def _generic_opt_check(command: int, options: int) -> None:
+    for i, ch in enumerate(_OPT_CHARS):
+        if not options & (1 << i):
+            continue
+        legal = 0
+        for cmd, illegal in _ILLEGAL.items():
+            if not command & cmd:
+                continue
+            if ch not in illegal:
+                legal = 1
+            elif legal == 0:
+                legal = -1
+        if legal == -1:
+            raise ParameterProblem(f"Illegal option `-{ch}' with this command")
+
+
+def _scan_llu(text: str) -> int | None:
+    """``sscanf("%llu")``: leading digits (after white space and a sign)."""
+    s = text.lstrip()
+    sign = 1
+    if s[:1] in "+-" and s[:1] != "":
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:]
+    digits = ""
+    for ch in s:
+        if not ch.isdigit():
+            break
+        digits += ch
+    if not digits:
+        return None
+    return (sign * int(digits)) % 2**64
+
+
+def parse_command(argv: Sequence[str], names: Names, *, restore: bool = False, line: int = -1) -> Command:
+    """Parse ``iptables ARGS...`` (``argv[0]`` is the program name)."""
+    return Parser(argv, names, restore=restore, line=line).parse()
+
+
+__all__ = ["Cmd", "Command", "MatchExtension", "TargetExtension", "parse_command", "assert_valid_chain_name"]

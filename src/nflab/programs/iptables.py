@@ -1,0 +1,61 @@
+"""The ``iptables`` program (``iptables``, ``iptables-nft``, ``iptables-legacy``).
+
+argv in, text and an exit status out, as iptables 1.8.9 prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..iptables.commands import Executor
+from ..iptables.errors import BadArgument, ExitStatus, TableError, TryHelp, XtablesError
+from ..iptables.flavour import VERSION, Flavour, flavour_of
+from ..iptables.parse import parse_command
+from .base import Host, Io
+
+
+def format_xtables_error(err: XtablesError, flavour: Flavour, program: str, line: int = -1) -> str:
+    """``xtables_exit_error``: prefix, message, then the status-specific trailer."""
+    text = flavour.prefix(program) + err.message + "\n"
+    if err.status == ExitStatus.PARAMETER_PROBLEM:
+        text += try_help(program, line)
+    elif err.status == ExitStatus.VERSION_PROBLEM:
+        text += "Perhaps iptables or your kernel needs to be upgraded.\n"
+    return text
+
+
+def try_help(program: str, line: int = -1) -> str:
+    """``exit_tryhelp``."""
+    text = f"Error occurred at line: {line}\n" if line != -1 else ""
+    return text + f"Try `{program} -h' or '{program} --help' for more information.\n"
+
+
+def iptables_main(argv: Sequence[str], io: Io, host: Host) -> int:
+    flavour, program = flavour_of(argv[0])
+    ruleset = host.netfilter.ruleset(flavour.name)
+    try:
+        cmd = parse_command(argv, host.names)
+        for warning in cmd.warnings:
+            io.err(warning + "\n")
+        if cmd.version:
+            io.out(f"{program} v{VERSION} ({flavour.tag})\n")
+            return 0
+        if cmd.help:
+            io.out(f"{program} v{VERSION}\n\nUsage: {program} -[ACD] chain rule-specification [options]\n")
+            return 0
+        outcome = Executor(ruleset, flavour, host.names).run(cmd)
+    except BadArgument as bad:
+        io.err(f"Bad argument `{bad.word}'\n" + try_help(program))
+        return int(ExitStatus.PARAMETER_PROBLEM)
+    except TryHelp as th:
+        io.err(try_help(program))
+        return int(th.status)
+    except TableError as err:
+        io.err(f"iptables: {err.message}\n")
+        return int(err.status)
+    except XtablesError as err:
+        io.err(format_xtables_error(err, flavour, program))
+        return int(err.status)
+    for line in outcome.stdout:
+        io.out(line + "\n")
+    return 0
