@@ -12,6 +12,7 @@ from ..iptables.errors import ParameterProblem
 from ..iptables.extension import MatchExtension, RuleContext, Show, register
 from ..iptables.ports import parse_port_range, print_ports
 from ..iptables.xtoptions import Call, Opt, OptType
+from ..netfilter.skb import Env, Skb
 
 TCP_FLAGS = (("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10), ("URG", 0x20))
 _FLAG_NAMES = dict(TCP_FLAGS) | {"ALL": 0x3F, "NONE": 0}
@@ -138,9 +139,9 @@ class TcpMatch(MatchExtension):
             out += f" --tcp-flags {tcp_flags_text(value.flg_mask)} {tcp_flags_text(value.flg_cmp)}"
         return out
 
-    def matches(self, value: Tcp, packet: Any, env: Any) -> bool:
+    def matches(self, value: Tcp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``tcp_mt``: ports in range, flags under mask, options present."""
-        seg = packet.tcp
+        seg = skb.packet.tcp
         if seg is None:
             return False
         if (value.spts[0] <= seg.sport <= value.spts[1]) == ("sport" in value.inv):

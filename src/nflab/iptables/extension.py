@@ -17,11 +17,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import KernelRejected
 from .names import Names
 from .xtoptions import Call, Opt, generic_parse
+
+if TYPE_CHECKING:  # the evaluation context lives in the netfilter layer
+    from ..netfilter.skb import Env, Skb, XtVerdict
 
 HOOKS = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
 
@@ -113,7 +116,7 @@ class Extension:
 class MatchExtension(Extension):
     kind = "match"
 
-    def matches(self, value: Any, packet: Any, env: Any) -> bool:
+    def matches(self, value: Any, skb: Skb, env: Env) -> bool:
         """Does the packet match (the packet path calls this)."""
         raise NotImplementedError(f"nflab cannot evaluate match {self.name} yet")
 
@@ -121,8 +124,8 @@ class MatchExtension(Extension):
 class TargetExtension(Extension):
     kind = "target"
 
-    def target(self, value: Any, packet: Any, env: Any) -> Any:
-        """The verdict (and side effects through ``env``) for a packet."""
+    def target(self, value: Any, skb: Skb, env: Env) -> XtVerdict:
+        """The verdict; side effects go to ``skb`` (mark, rewritten packet) and ``env`` (log)."""
         raise NotImplementedError(f"nflab cannot evaluate target {self.name} yet")
 
 
