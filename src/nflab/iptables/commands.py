@@ -15,11 +15,12 @@ from .errors import ExitStatus, KernelRejected, ParameterProblem, TableError, Xt
 from .extension import RuleContext, find_match, find_target
 from .flavour import Flavour
 from .names import Names
-from .output import ListFormat, chain_header, list_rule, save_rule
+from .output import ListFormat, chain_header, echo_rule, list_rule, save_rule
 from .parse import Cmd, Command
 from .rule import Counters, Jump, Rule, TargetEntry
 
 NO_SUCH = "No chain/target/match by that name."
+BAD_RULE = "Bad rule (does a matching rule exist in that chain?)."
 
 
 class NftBatchError(XtablesError):
@@ -41,6 +42,12 @@ class Executor:
         self.ruleset = ruleset
         self.flavour = flavour
         self.names = names
+        self.verbose_lines: list[str] | None = None
+
+    def _say(self, text: str) -> None:
+        """A ``-v`` progress line (``Flushing chain `X'``)."""
+        if self.verbose_lines is not None:
+            self.verbose_lines.append(text)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -64,12 +71,19 @@ class Executor:
             self.ruleset.instantiate(name)
         return self.ruleset.view(name).clone()
 
+    def _commit(self, table: Table, creates: bool = False) -> None:
+        """Replace the table; iptables-nft creates a missing table only for commands
+        that add something (``-A -I -N -P``), a flush or zero of nothing creates nothing."""
+        if self.flavour.is_nft and table.name not in self.ruleset.tables and not creates:
+            return
+        self.ruleset.replace(table)
+
     def _chain(self, table: Table, name: str | None) -> Chain:
         if name is None or name not in table.chains:
             raise TableError(NO_SUCH)
         return table.chains[name]
 
-    def _kernel_error(self, op: str, chain: str, err: KernelRejected) -> XtablesError:
+    def _kernel_error(self, op: str, chain: str, err: KernelRejected) -> XtablesError | TableError:
         from .errors import ERRNO_TEXT
 
         text = ERRNO_TEXT.get(err.errno, err.errno)
@@ -143,8 +157,12 @@ class Executor:
 
     def run(self, cmd: Command) -> Outcome:
         out = Outcome()
+        self.verbose_lines = out.stdout if cmd.verbose else None
         c = cmd.command
         if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK):
+            if cmd.verbose:
+                # ``print_firewall_line`` for each expanded rule, before the kernel sees it
+                out.stdout.extend(echo_rule(rule, self.names) for rule in cmd.rules)
             self._rule_command(cmd)
         elif c == Cmd.DELETE_NUM:
             self._delete_num(cmd)
@@ -168,11 +186,10 @@ class Executor:
 
     def _rule_command(self, cmd: Command) -> None:
         c = cmd.command
-        if c in (Cmd.DELETE, Cmd.CHECK):
-            table = self._edit(cmd.table)
-        else:
-            table = self._edit(cmd.table)
+        table = self._edit(cmd.table)
         assert cmd.chain is not None
+        if c in (Cmd.DELETE, Cmd.CHECK) and cmd.chain not in table.chains:
+            raise TableError(BAD_RULE)
         self._chain(table, cmd.chain)
         op = {Cmd.APPEND: "RULE_APPEND", Cmd.INSERT: "RULE_INSERT", Cmd.REPLACE: "RULE_REPLACE"}.get(c, "")
         counters = Counters(*cmd.counters) if cmd.counters else None
@@ -201,12 +218,12 @@ class Executor:
                 self._check_jump_exists(table, rule)
                 index = _find(table.chains[cmd.chain].rules, rule)
                 if index is None:
-                    raise TableError("Bad rule (does a matching rule exist in that chain?).")
+                    raise TableError(BAD_RULE)
                 if c == Cmd.DELETE:
                     table.writable(cmd.chain).delete(index)
             if c == Cmd.CHECK:
                 return
-        self.ruleset.replace(table)
+        self._commit(table, creates=True)
 
     def _check_jump_exists(self, table: Table, rule: Rule) -> None:
         if isinstance(rule.target, Jump) and rule.target.chain not in table.chains:
@@ -220,7 +237,7 @@ class Executor:
         if cmd.rulenum > len(chain):
             raise TableError("Index of deletion too big.")
         table.writable(chain.name).delete(cmd.rulenum - 1)
-        self.ruleset.replace(table)
+        self._commit(table)
 
     def _chains_selected(self, table: Table, name: str | None) -> list[Chain]:
         if name is None:
@@ -275,9 +292,13 @@ class Executor:
 
     def _zero(self, cmd: Command) -> None:
         table = self._edit(cmd.table)
+        if cmd.command & Cmd.ZERO_NUM and self.flavour.is_nft and cmd.chain not in table.chains:
+            raise TableError(BAD_RULE)
         chains = self._chains_selected(table, cmd.chain)
         for chain in chains:
             w = table.writable(chain.name)
+            if not cmd.command & Cmd.ZERO_NUM:
+                self._say(f"Zeroing chain `{chain.name}'")
             if cmd.command & Cmd.ZERO_NUM:
                 if cmd.rulenum > len(w):
                     if self.flavour.is_nft:
@@ -287,20 +308,16 @@ class Executor:
                 continue
             w.counters = [Counters() for _ in w.rules]
             w.policy_counters = Counters()
-        self.ruleset.replace(table)
+        self._commit(table)
 
     def _flush(self, cmd: Command) -> None:
-        if self.flavour.is_nft and self.ruleset.get(cmd.table) is None:
-            self._check_table_name(cmd.table)
-            if cmd.chain is not None and cmd.chain not in BUILTIN_CHAINS[cmd.table]:
-                raise TableError(NO_SUCH)
-            return
         table = self._edit(cmd.table)
         for chain in self._chains_selected(table, cmd.chain):
+            self._say(f"Flushing chain `{chain.name}'")
             w = table.writable(chain.name)
             w.rules = []
             w.counters = []
-        self.ruleset.replace(table)
+        self._commit(table)
 
     def _new_chain(self, cmd: Command) -> None:
         table = self._edit(cmd.table)
@@ -308,7 +325,7 @@ class Executor:
         if cmd.chain in table.chains:
             raise TableError("Chain already exists.")
         table.add_chain(cmd.chain)
-        self.ruleset.replace(table)
+        self._commit(table, creates=True)
 
     def _delete_chain(self, cmd: Command) -> None:
         table = self._edit(cmd.table)
@@ -332,8 +349,9 @@ class Executor:
                     raise NftBatchError("CHAIN_DEL", "Device or resource busy", f"chain {name}")
                 raise TableError("Too many links." if referenced else "Directory not empty.")
         for name in victims:
+            self._say(f"Deleting chain `{name}'")
             table.remove_chain(name)
-        self.ruleset.replace(table)
+        self._commit(table)
 
     def _rename(self, cmd: Command) -> None:
         table = self._edit(cmd.table)
@@ -346,7 +364,7 @@ class Executor:
         if cmd.newname in table.chains:
             raise TableError("File exists.")
         table.rename_chain(cmd.chain, cmd.newname)
-        self.ruleset.replace(table)
+        self._commit(table)
 
     def _policy(self, cmd: Command) -> None:
         table = self._edit(cmd.table)
@@ -360,7 +378,7 @@ class Executor:
         w.policy = cmd.policy
         if cmd.counters is not None:
             w.policy_counters = Counters(*cmd.counters)
-        self.ruleset.replace(table)
+        self._commit(table, creates=True)
 
 
 def _find(rules: Iterable[Rule], rule: Rule) -> int | None:

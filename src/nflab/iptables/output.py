@@ -105,7 +105,31 @@ def list_rule(rule: Rule, counters: Counters, num: int, fmt: ListFormat, names: 
     out.append(f"{rule.dst.list_text(fmt.numeric, names):<19s} ")
     if isinstance(rule.target, Jump) and rule.target.goto:
         out.append("[goto] ")
-    show = Show(fmt.numeric, names, rule.proto)
+    out.append(_extension_texts(rule, Show(fmt.numeric, names, rule.proto)))
+    return "".join(out)
+
+
+def echo_rule(rule: Rule, names: Names) -> str:
+    """The line ``iptables -v -A/-I/-D/-R/-C`` prints for each rule (``FMT_PRINT_RULE``:
+    no table layout, numeric addresses and ports, protocol by name)."""
+    out = [f"{rule.target_name()} ", "!" if "p" in rule.inv else " "]
+    pname = proto_name(rule.proto, names)
+    out.append(f"{pname if pname is not None else rule.proto} ")
+    out.append("opt " + ("!" if "f" in rule.inv else "-") + ("f" if rule.fragment else "-") + " ")
+    i = ("!" if "i" in rule.inv else "") + (rule.iface_in or "*")
+    o = ("!" if "o" in rule.inv else "") + (rule.iface_out or "*")
+    out.append(f"in {i} out {o} ")
+    out.append(("!" if "s" in rule.inv else " ") + rule.src.list_text(True, names) + " ")
+    out.append(("!" if "d" in rule.inv else " ") + "-> " + rule.dst.list_text(True, names))
+    out.append("  ")
+    if isinstance(rule.target, Jump) and rule.target.goto:
+        out.append("[goto] ")
+    out.append(_extension_texts(rule, Show(True, names, rule.proto)))
+    return "".join(out)
+
+
+def _extension_texts(rule: Rule, show: Show) -> str:
+    out = []
     for m in rule.matches:
         ext = find_match(m.name)
         if ext is not None:

@@ -17,10 +17,18 @@ from .addresses import ANY, Net, parse_address_list, parse_interface, parse_prot
 from .cnum import strtoui
 from .errors import BadArgument, ParameterProblem, TryHelp
 from .extension import Extension, MatchExtension, TargetExtension, find_match, find_target
-from .getopt import MISSING_ARG, NON_OPTION, OPTIONAL_ARG, REQUIRED_ARG, UNKNOWN, GetoptLong, LongOpt
+from .getopt import (
+    MISSING_ARG,
+    NON_OPTION,
+    OPTIONAL_ARG,
+    REQUIRED_ARG,
+    UNKNOWN,
+    GetoptLong,
+    LongOpt,
+)
 from .names import Names
 from .rule import STANDARD_VERDICTS, MatchEntry, Rule, Target, TargetEntry, Verdict
-from .xtoptions import Call, Opt
+from .xtoptions import Call
 
 OPTSTRING = "-:A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x"
 
@@ -168,7 +176,6 @@ class Parser:
     # -- main loop ----------------------------------------------------------------
 
     def parse(self) -> Command:
-        cmd = self.cmd
         invert = False
         cur = self.cursor
         while True:
@@ -405,15 +412,24 @@ class Parser:
         ext = find_match(name)
         if ext is None:
             raise ParameterProblem(f"Couldn't load match `{name}':No such file or directory\n")
+        self._warn_if_missing(ext)
         loaded = _Loaded(ext, ext.new_state())
         self.matches.append(loaded)
         self._merge(loaded)
+
+    def _warn_if_missing(self, ext: Extension) -> None:
+        """``xtables_compatible_revision``: the kernel lacks the module (ipvs, LED...)."""
+        if ext.kernel_missing:
+            self.cmd.warnings.append(
+                f"Warning: Extension {ext.name} revision {ext.revision} not supported, missing kernel module?"
+            )
 
     def _command_jump(self, name: str) -> None:
         self.cmd.jumpto = _parse_target_name(name)
         ext = find_target(name)
         if ext is None:
             return  # maybe a chain name: checked against the table later
+        self._warn_if_missing(ext)
         self.target = _Loaded(ext, ext.new_state())
         self._merge(self.target)
 
@@ -439,6 +455,7 @@ class Parser:
             cursor=self.cursor,
             proto=self.proto,
             proto_invert="p" in self.invflags,
+            warnings=self.cmd.warnings,
         )
         loaded.ext.parse(call)
 
@@ -603,9 +620,23 @@ def _scan_llu(text: str) -> int | None:
     return (sign * int(digits)) % 2**64
 
 
-def parse_command(argv: Sequence[str], names: Names, *, restore: bool = False, line: int = -1) -> Command:
-    """Parse ``iptables ARGS...`` (``argv[0]`` is the program name)."""
-    return Parser(argv, names, restore=restore, line=line).parse()
+def parse_command(
+    argv: Sequence[str],
+    names: Names,
+    *,
+    restore: bool = False,
+    line: int = -1,
+    warnings: list[str] | None = None,
+) -> Command:
+    """Parse ``iptables ARGS...`` (``argv[0]`` is the program name).
+
+    ``warnings`` collects the lines iptables prints to stderr while parsing
+    (they are printed even when the parse then fails); it becomes ``cmd.warnings``.
+    """
+    parser = Parser(argv, names, restore=restore, line=line)
+    if warnings is not None:
+        parser.cmd.warnings = warnings
+    return parser.parse()
 
 
 __all__ = ["Cmd", "Command", "MatchExtension", "TargetExtension", "parse_command", "assert_valid_chain_name"]

@@ -1,0 +1,144 @@
+"""Rule evaluation: one table's built-in chain applied to one packet (``ipt_do_table``).
+
+First match wins; a rule without a target only counts; ``-j CHAIN`` pushes a
+return point, ``-g CHAIN`` does not; ``RETURN`` (or the end of a user chain)
+pops; the end of a built-in chain applies its policy. Counters count packets
+and IP total length, as the kernel does. Every step can be reported to a
+tracer (the ``TRACE`` target and nflab's own traces build on it).
+
+Evaluation is a pure function of (table, packet, conntrack state, clock): the
+only state written is counters, the skb, and per-rule state in ``env``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..iptables.addresses import interface_matches
+from ..iptables.extension import find_match, find_target
+from ..iptables.rule import Jump, Rule, TargetEntry, Verdict
+from .skb import Env, Skb, XtVerdict
+from .tables import Table
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One event of a traversal, for traces: ``kind`` is rule, return or policy."""
+
+    table: str
+    chain: str
+    kind: str  # "rule" (a rule matched), "return", "policy"
+    rulenum: int = 0
+    verdict: str = ""
+
+
+Tracer = Callable[[Step], None]
+
+
+def ip_header_matches(rule: Rule, skb: Skb) -> bool:
+    """``ip_packet_match``: addresses under masks, interfaces, protocol, fragments."""
+    ip = skb.packet.ip
+    inv = rule.inv
+    if rule.src.mask and ((int(ip.src) & rule.src.mask) == int(rule.src.addr)) == ("s" in inv):
+        return False
+    if not rule.src.mask and "s" in inv:
+        return False
+    if rule.dst.mask and ((int(ip.dst) & rule.dst.mask) == int(rule.dst.addr)) == ("d" in inv):
+        return False
+    if not rule.dst.mask and "d" in inv:
+        return False
+    if rule.iface_in and interface_matches(rule.iface_in, skb.in_iface) == ("i" in inv):
+        return False
+    if rule.iface_out and interface_matches(rule.iface_out, skb.out_iface) == ("o" in inv):
+        return False
+    if rule.proto and (ip.proto == rule.proto) == ("p" in inv):
+        return False
+    if rule.fragment and (ip.frag_offset != 0) == ("f" in inv):
+        return False
+    return True
+
+
+def _rule_matches(rule: Rule, skb: Skb, env: Env) -> bool:
+    if not ip_header_matches(rule, skb):
+        return False
+    for m in rule.matches:
+        ext = find_match(m.name)
+        if ext is None or not ext.matches(m.value, skb, env):
+            return False
+    return True
+
+
+def run_chain(
+    table: Table,
+    chain_name: str,
+    skb: Skb,
+    env: Env,
+    tracer: Tracer | None = None,
+) -> XtVerdict:
+    """Traverse a built-in chain; the verdict is ACCEPT, DROP, QUEUE or STOLEN."""
+    length = skb.packet.length
+    stack: list[tuple[str, int]] = []
+    chain = table.chains[chain_name]
+    index = 0
+    while True:
+        if index >= len(chain.rules):
+            if chain.builtin:
+                chain.policy_counters.add(length)
+                if tracer:
+                    tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
+                return XtVerdict(chain.policy)
+            if tracer:
+                tracer(Step(table.name, chain.name, "return", index + 1))
+            if not stack:  # pragma: no cover - a user chain is only entered by a jump
+                return XtVerdict.ACCEPT
+            name, index = stack.pop()
+            chain = table.chains[name]
+            continue
+        rule = chain.rules[index]
+        if not _rule_matches(rule, skb, env):
+            index += 1
+            continue
+        chain.counters[index].add(length)
+        target = rule.target
+        if tracer:
+            tracer(Step(table.name, chain.name, "rule", index + 1, rule.target_name()))
+        if target is None:
+            index += 1
+            continue
+        if isinstance(target, Verdict):
+            if target.name == "RETURN":
+                if not stack:
+                    if chain.builtin:
+                        chain.policy_counters.add(length)
+                        return XtVerdict(chain.policy)
+                    return XtVerdict.ACCEPT  # pragma: no cover
+                name, index = stack.pop()
+                chain = table.chains[name]
+                continue
+            return XtVerdict(target.name)
+        if isinstance(target, Jump):
+            if not target.goto:
+                stack.append((chain.name, index + 1))
+            chain = table.chains[target.chain]
+            index = 0
+            continue
+        assert isinstance(target, TargetEntry)
+        ext = find_target(target.name)
+        if ext is None:  # pragma: no cover - the parser only builds known targets
+            raise LookupError(target.name)
+        verdict = ext.target(target.value, skb, env)
+        if verdict is XtVerdict.CONTINUE:
+            index += 1
+            continue
+        if verdict is XtVerdict.RETURN:
+            if not stack:
+                if chain.builtin:
+                    chain.policy_counters.add(length)
+                    return XtVerdict(chain.policy)
+                return XtVerdict.ACCEPT  # pragma: no cover
+            name, index = stack.pop()
+            chain = table.chains[name]
+            continue
+        return verdict
+
