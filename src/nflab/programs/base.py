@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..iptables.names import Names
-from ..netfilter.tables import Ruleset
+from ..netfilter.state import NetfilterState
 
 
 @dataclass
@@ -37,17 +37,6 @@ class Io:
     @property
     def combined(self) -> str:
         return "".join(t for _, t in self.chunks)
-
-
-@dataclass
-class NetfilterState:
-    """The xtables state of one network namespace: both backends' tables."""
-
-    nft: Ruleset = field(default_factory=lambda: Ruleset("nft"))
-    legacy: Ruleset = field(default_factory=lambda: Ruleset("legacy"))
-
-    def ruleset(self, flavour: str) -> Ruleset:
-        return self.nft if flavour == "nft" else self.legacy
 
 
 class Host(Protocol):

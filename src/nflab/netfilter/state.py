@@ -1,0 +1,20 @@
+"""The xtables state of one network namespace: both backends' tables.
+
+iptables-nft and iptables-legacy keep separate rulesets that the kernel runs
+side by side; each backend's commands see only their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .tables import Ruleset
+
+
+@dataclass
+class NetfilterState:
+    nft: Ruleset = field(default_factory=lambda: Ruleset("nft"))
+    legacy: Ruleset = field(default_factory=lambda: Ruleset("legacy"))
+
+    def ruleset(self, flavour: str) -> Ruleset:
+        return self.nft if flavour == "nft" else self.legacy
