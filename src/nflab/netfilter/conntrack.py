@@ -8,12 +8,13 @@ dropped on the way leaves no entry. Time is passed in: entries expire lazily.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from dataclasses import dataclass, field
-from enum import IntFlag
 from ipaddress import IPv4Address
 
 from ..packet.headers import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Packet, TcpFlags
+from .ctview import CtDir, CtStatus
 from .skb import CtState
 
 # ICMP queries and their answers (``invmap`` of nf_conntrack_proto_icmp.c)
@@ -63,18 +64,7 @@ def packet_tuple(packet: Packet) -> Tuple | None:
     return Tuple(ip.proto, ip.src, ip.dst)
 
 
-class Status(IntFlag):
-    """``enum ip_conntrack_status`` bits nflab uses."""
-
-    EXPECTED = 1 << 0
-    SEEN_REPLY = 1 << 1
-    ASSURED = 1 << 2
-    CONFIRMED = 1 << 3
-    SRC_NAT = 1 << 4
-    DST_NAT = 1 << 5
-    SRC_NAT_DONE = 1 << 7
-    DST_NAT_DONE = 1 << 8
-    DYING = 1 << 9
+Status = CtStatus  # ``enum ip_conntrack_status`` (shared with the extensions' view)
 
 
 # TCP conntrack states (the kernel's names as conntrack -L prints them)
@@ -165,6 +155,21 @@ class Conn:
 
     def tuple_for(self, reply: bool) -> Tuple:
         return self.reply if reply else self.orig
+
+    # -- ConnView (what extensions read) ------------------------------------------
+
+    def tuple(self, direction: CtDir) -> Tuple:
+        return self.reply if direction == CtDir.REPLY else self.orig
+
+    def expires_in(self, now: float) -> float:
+        return max(0.0, self.expires - now)
+
+    def counters(self, direction: CtDir) -> builtins.tuple[int, int]:
+        return self.packets[int(direction)], self.bytes[int(direction)]
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.status & Status.DYING) or self.tcp_state in (CLOSE, TIME_WAIT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,7 @@ def run_chain(
             chain = table.chains[name]
             continue
         rule = chain.rules[index]
+        env.current_rule = chain.counters[index]  # one object per rule slot: its state key
         if not _rule_matches(rule, skb, env):
             index += 1
             continue

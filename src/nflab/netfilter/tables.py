@@ -172,6 +172,7 @@ class Ruleset:
     flavour: str = "nft"
     tables: dict[str, Table] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    generation: int = 0  # bumped at every commit: caches derived from the rules key on it
 
     def get(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -183,6 +184,7 @@ class Ruleset:
     def replace(self, table: Table) -> None:
         """Commit an edited table (``TC_COMMIT`` / the nft batch)."""
         table._cloned = set()
+        self.generation += 1
         if table.name not in self.tables:
             self.order.insert(0, table.name)
         self.tables[table.name] = table

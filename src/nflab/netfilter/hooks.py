@@ -1,0 +1,136 @@
+"""The netfilter hooks of one namespace, each running its stages in priority order.
+
+For IPv4 the kernel registers, by priority (``enum nf_ip_hook_priorities``):
+raw -300, conntrack -200, mangle -150, nat (destination) -100, filter 0,
+security 50, nat (source) 100, conntrack confirm last. Which stages a hook
+has:
+
+- PREROUTING: raw, conntrack, mangle, nat-dst
+- INPUT: mangle, filter, security, nat-src, confirm
+- FORWARD: mangle, filter, security
+- OUTPUT: raw, conntrack, mangle, nat-dst, filter, security
+- POSTROUTING: mangle, nat-src, confirm
+
+Both backends' tables run at their table's priority (nft first).
+Connection tracking runs only while some rule in the namespace needs it
+(``nf_ct_netns_get``: a state/conntrack match, a NAT table, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..iptables.extension import find_match, find_target
+from ..iptables.rule import TargetEntry
+from .conntrack import ConntrackTable, Timeouts, resolve, update
+from .engine import Tracer, run_chain
+from .skb import CtState, Env, Skb, XtVerdict
+from .state import NetfilterState
+from .tables import Ruleset
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "PREROUTING": ("raw", "conntrack", "mangle", "nat"),
+    "INPUT": ("mangle", "filter", "security", "nat", "confirm"),
+    "FORWARD": ("mangle", "filter", "security"),
+    "OUTPUT": ("raw", "conntrack", "mangle", "nat", "filter", "security"),
+    "POSTROUTING": ("mangle", "nat", "confirm"),
+}
+
+# The hooks where NAT rewrites the destination (the others rewrite the source).
+DST_NAT_HOOKS = frozenset({"PREROUTING", "OUTPUT"})
+
+
+def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
+    """Does any rule (or a NAT table) of this backend hold a conntrack reference?"""
+    if ruleset.get("nat") is not None:
+        return True
+    for table in ruleset.tables.values():
+        for chain in table.chains.values():
+            for rule in chain.rules:
+                for m in rule.matches:
+                    ext = find_match(m.name)
+                    if ext is not None and ext.needs_conntrack:
+                        return True
+                if isinstance(rule.target, TargetEntry):
+                    text = find_target(rule.target.name)
+                    if text is not None and text.needs_conntrack:
+                        return True
+    return False
+
+
+@dataclass
+class HookRunner:
+    """Runs hooks for one namespace; ``nat`` applies NAT bindings (see :mod:`.nat`)."""
+
+    netfilter: NetfilterState
+    conntrack: ConntrackTable
+    timeouts: Callable[[], Timeouts]
+    nat: Callable[[str, Skb, Env, Tracer | None], XtVerdict] | None = None
+    _cache_key: tuple[int, int] | None = None
+    _cache_value: bool = False
+
+    def tracking(self) -> bool:
+        key = (self.netfilter.nft.generation, self.netfilter.legacy.generation)
+        if key != self._cache_key:
+            self._cache_key = key
+            self._cache_value = ruleset_needs_conntrack(self.netfilter.nft) or ruleset_needs_conntrack(
+                self.netfilter.legacy
+            )
+        return self._cache_value
+
+    def run(self, hook: str, skb: Skb, env: Env, tracer: Tracer | None = None) -> XtVerdict:
+        skb.hook = hook
+        for stage in STAGES[hook]:
+            if stage == "conntrack":
+                self._conntrack_in(skb, env)
+                continue
+            if stage == "confirm":
+                self._confirm(skb, env)
+                continue
+            if stage == "nat":
+                if skb.ct is None or self.nat is None:
+                    continue
+                verdict = self.nat(hook, skb, env, tracer)
+            else:
+                verdict = self._tables(stage, hook, skb, env, tracer)
+            if verdict is not XtVerdict.ACCEPT:
+                return verdict
+        return XtVerdict.ACCEPT
+
+    def _tables(self, name: str, hook: str, skb: Skb, env: Env, tracer: Tracer | None) -> XtVerdict:
+        for ruleset in (self.netfilter.nft, self.netfilter.legacy):
+            table = ruleset.get(name)
+            if table is None or hook not in table.chains:
+                continue
+            skb.table = name
+            verdict = run_chain(table, hook, skb, env, tracer)
+            if verdict is not XtVerdict.ACCEPT:
+                return verdict
+        return XtVerdict.ACCEPT
+
+    def _conntrack_in(self, skb: Skb, env: Env) -> None:
+        """``nf_conntrack_in``: attach the connection and its state to the packet."""
+        if skb.ct is not None or skb.ctstate is not None:
+            return  # already tracked (looped back locally generated packet)
+        if skb.notrack:
+            skb.ctstate = CtState.UNTRACKED
+            return
+        if not self.tracking():
+            return
+        res = resolve(self.conntrack, skb.packet, env.now)
+        skb.ct = res.conn
+        skb.ctstate = res.state
+        skb.ct_reply = res.reply
+        if res.conn is not None and res.state is not CtState.INVALID:
+            update(res.conn, skb.packet, res.reply, env.now, self.timeouts())
+
+    def _confirm(self, skb: Skb, env: Env) -> None:
+        """``nf_conntrack_confirm``: a new connection enters the table with its first packet."""
+        conn = skb.ct
+        if conn is None or skb.ctstate is not CtState.NEW or skb.ct_reply:
+            return
+        from .ctview import CtStatus
+
+        if not conn.status & CtStatus.CONFIRMED:
+            self.conntrack.confirm(conn)

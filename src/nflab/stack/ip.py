@@ -1,0 +1,235 @@
+"""The IPv4 packet path of one namespace, in the kernel's order.
+
+Receive (``ip_rcv``): PREROUTING → routing decision (local, forward, or a
+silent drop: martian, no forwarding, no route) → INPUT → the transport layer,
+or FORWARD (TTL already decremented) → POSTROUTING → the wire.
+Send (``ip_local_out``): routing → OUTPUT → re-route when the destination or
+mark changed → POSTROUTING → the wire; a packet to a local address goes out
+``lo`` and comes back in through PREROUTING and INPUT, still carrying its
+connection (conntrack and NAT do not look it up again).
+
+Every packet's fate is reported to ``observer`` (traces explain drops).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from ipaddress import IPv4Address, IPv4Network
+
+from ..netfilter.engine import Tracer
+from ..netfilter.hooks import HookRunner
+from ..netfilter.skb import Env, Skb, XtVerdict
+from ..packet.headers import ICMP, IPPROTO_ICMP, Packet
+from .netns import Netns
+from .routing import Lookup
+
+LOOPBACK = IPv4Network("127.0.0.0/8")
+ZERONET = IPv4Network("0.0.0.0/8")
+MULTICAST = IPv4Network("224.0.0.0/4")
+LIMITED_BROADCAST = IPv4Address("255.255.255.255")
+
+
+@dataclass(frozen=True, slots=True)
+class Fate:
+    """What finally happened to a packet in this namespace (for traces)."""
+
+    kind: str  # delivered, forwarded, sent, dropped, stolen, queued
+    reason: str = ""  # for drops: which rule/hook or which kernel check, naming the sysctl to change
+    hook: str = ""
+
+
+Observer = Callable[[Skb, Fate], None]
+
+
+class IpStack:
+    """The datapath. The lab supplies the wire (``xmit``), deferred work (``defer``),
+    the transport layer (``deliver``) and the environment of the hooks (``env``)."""
+
+    def __init__(
+        self,
+        netns: Netns,
+        hooks: HookRunner,
+        env: Callable[[], Env],
+        xmit: Callable[[str, Packet, IPv4Address, Skb], None],
+        deliver: Callable[[Skb], None],
+        defer: Callable[[Callable[[], None]], None],
+        observer: Observer | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self.netns = netns
+        self.hooks = hooks
+        self.env = env
+        self.xmit = xmit
+        self.deliver = deliver
+        self.defer = defer
+        self.observer = observer
+        self.tracer = tracer
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _fate(self, skb: Skb, kind: str, reason: str = "") -> None:
+        if self.observer is not None:
+            self.observer(skb, Fate(kind, reason, skb.hook))
+
+    def _hook(self, hook: str, skb: Skb) -> bool:
+        verdict = self.hooks.run(hook, skb, self.env(), self.tracer)
+        if verdict is XtVerdict.ACCEPT:
+            return True
+        if verdict is XtVerdict.DROP:
+            self._fate(skb, "dropped", f"{skb.table} {hook}")
+        elif verdict is XtVerdict.QUEUE:
+            self._fate(skb, "queued", f"{skb.table} {hook}: no queue listener")
+        else:
+            self._fate(skb, "stolen", f"{skb.table} {hook}")
+        return False
+
+    def _usable(self, route: object) -> bool:
+        dev = getattr(route, "dev", "")
+        iface = self.netns.interfaces.get(dev)
+        return iface is not None and (iface.admin_up or getattr(route, "table", "") == "local")
+
+    def route(self, dst: IPv4Address) -> Lookup | None:
+        return self.netns.fib.lookup(dst, usable=self._usable)
+
+    def source_for(self, dst: IPv4Address) -> tuple[IPv4Address | None, Lookup | None]:
+        """``inet_select_addr``: the route's preferred source or the device's first address."""
+        hit = self.route(dst)
+        if hit is None:
+            return None, None
+        if hit.route.kind == "local":
+            return dst, hit
+        if hit.src is not None:
+            return hit.src, hit
+        iface = self.netns.interfaces[hit.route.dev]
+        return iface.primary_address, hit
+
+    # -- receive -------------------------------------------------------------------------
+
+    def receive(self, packet: Packet, dev: str, skb: Skb | None = None) -> None:
+        """``ip_rcv`` for a packet that arrived on ``dev``."""
+        if skb is None:
+            skb = Skb(packet=packet, in_iface=dev)
+        else:
+            skb.packet, skb.in_iface, skb.out_iface = packet, dev, ""
+        if not self._hook("PREROUTING", skb):
+            return
+        self._route_input(skb, dev)
+
+    def _route_input(self, skb: Skb, dev: str) -> None:
+        """``ip_route_input_slow``: martians, local delivery, forwarding."""
+        ip = skb.packet.ip
+        sysctls = self.netns.sysctls
+        localnet = dev == "lo" or sysctls.conf(dev, "route_localnet")
+        if ip.src in MULTICAST or ip.src == LIMITED_BROADCAST or ip.src in ZERONET:
+            return self._fate(skb, "dropped", f"martian source {ip.src} on {dev}")
+        if ip.dst in ZERONET:
+            return self._fate(skb, "dropped", f"martian destination {ip.dst} on {dev}")
+        if ip.dst in LOOPBACK and not localnet:
+            return self._fate(
+                skb,
+                "dropped",
+                f"martian destination {ip.dst} on {dev}: 127.0.0.0/8 is only routed on lo "
+                f"unless net.ipv4.conf.{dev}.route_localnet=1",
+            )
+        if ip.src in LOOPBACK and not localnet:
+            return self._fate(
+                skb,
+                "dropped",
+                f"martian source {ip.src} on {dev} (net.ipv4.conf.{dev}.route_localnet=0)",
+            )
+        hit = self.route(ip.dst)
+        if hit is not None and hit.route.kind in ("local", "broadcast"):
+            if not self._rp_filter_ok(skb, dev):
+                return None
+            return self._local_deliver(skb)
+        if not sysctls.get_int("net.ipv4.ip_forward") or not sysctls.conf(dev, "forwarding"):
+            return self._fate(skb, "dropped", f"not for this host and net.ipv4.ip_forward=0 ({ip.dst} on {dev})")
+        if hit is None:
+            return self._fate(skb, "dropped", f"no route to {ip.dst}")
+        if not self._rp_filter_ok(skb, dev):
+            return None
+        return self._forward(skb, hit)
+
+    def _rp_filter_ok(self, skb: Skb, dev: str) -> bool:
+        """``fib_validate_source``: with rp_filter, the reverse route must point back at ``dev``
+        (strict, 1) or exist at all (loose, 2)."""
+        mode = self.netns.sysctls.conf(dev, "rp_filter")
+        if not mode or dev == "lo":
+            return True
+        back = self.route(skb.packet.ip.src)
+        if back is not None and (mode == 2 or back.route.dev == dev):
+            return True
+        self._fate(skb, "dropped", f"reverse path filter: {skb.packet.ip.src} not routed via {dev} "
+                   f"(net.ipv4.conf.{dev}.rp_filter={mode})")
+        return False
+
+    def _local_deliver(self, skb: Skb) -> None:
+        if not self._hook("INPUT", skb):
+            return
+        self._fate(skb, "delivered")
+        self.deliver(skb)
+
+    def _forward(self, skb: Skb, hit: Lookup) -> None:
+        ip = skb.packet.ip
+        if ip.ttl <= 1:
+            self._fate(skb, "dropped", "TTL exceeded")
+            self._icmp_error(skb.packet, 11, 0)
+            return
+        skb.packet = replace(skb.packet, ip=replace(ip, ttl=ip.ttl - 1))
+        skb.out_iface = hit.route.dev
+        if not self._hook("FORWARD", skb):
+            return
+        self._post_routing(skb, hit)
+
+    # -- send ----------------------------------------------------------------------------
+
+    def local_out(self, packet: Packet, skb: Skb | None = None) -> XtVerdict:
+        """``ip_local_out`` for a packet a socket (or the kernel) sends; DROP means EPERM."""
+        hit = self.route(packet.ip.dst)
+        if hit is None:
+            return XtVerdict.DROP
+        if skb is None:
+            skb = Skb(packet=packet)
+        skb.packet = packet
+        skb.out_iface = "lo" if hit.route.kind == "local" else hit.route.dev
+        before = (packet.ip.dst, skb.mark)
+        if not self._hook("OUTPUT", skb):
+            return XtVerdict.DROP
+        if (skb.packet.ip.dst, skb.mark) != before:
+            # ``ip_route_me_harder``: DNAT or a mark may change the route
+            hit = self.route(skb.packet.ip.dst)
+            if hit is None:
+                self._fate(skb, "dropped", f"no route to {skb.packet.ip.dst} after OUTPUT")
+                return XtVerdict.DROP
+            skb.out_iface = "lo" if hit.route.kind == "local" else hit.route.dev
+        return XtVerdict.ACCEPT if self._post_routing(skb, hit) else XtVerdict.DROP
+
+    def _post_routing(self, skb: Skb, hit: Lookup) -> bool:
+        if not self._hook("POSTROUTING", skb):
+            return False
+        packet = skb.packet
+        if hit.route.kind == "local" or skb.out_iface == "lo":
+            self._fate(skb, "sent", "lo")
+            # loopback xmit: the packet comes back in (netif_rx) keeping its conntrack entry
+            self.defer(lambda: self.receive(packet, "lo", skb))
+            return True
+        nexthop = hit.gateway or packet.ip.dst
+        self._fate(skb, "forwarded" if skb.in_iface else "sent", skb.out_iface)
+        self.xmit(skb.out_iface, packet, nexthop, skb)
+        return True
+
+    # -- ICMP errors the stack itself sends ------------------------------------------------
+
+    def _icmp_error(self, offending: Packet, icmp_type: int, code: int) -> None:
+        """``icmp_send``: an error back to the offending packet's source."""
+        src, hit = self.source_for(offending.ip.src)
+        if src is None or hit is None:
+            return
+        from ..packet.headers import IPv4
+
+        error = Packet(
+            IPv4(src, offending.ip.src, IPPROTO_ICMP, tos=0xC0, dont_fragment=False),
+            ICMP(icmp_type, code, quoted=offending),
+        )
+        self.local_out(error)
