@@ -62,17 +62,28 @@ def _run(host: SimpleHost, argv: list[str], save: bool = False) -> tuple[int, st
 _COUNTERS = re.compile(r"(^|\s)(-c|--set-counters)\s+\S+(\s+\d+)?")
 
 
+def _chain_lines(host: SimpleHost, save: str, table: str, chain: str) -> list[str]:
+    """The ``-A CHAIN`` lines of iptables-save, without the ``-A CHAIN `` prefix."""
+    _, saved, _ = _run(host, [save, "-t", table], save=True)
+    prefix = f"-A {chain} "
+    return [line[len(prefix) :] for line in saved.splitlines() if line.startswith(prefix)]
+
+
 def replay_file(records: list[dict], flavour: str) -> Iterator[tuple[dict, Mismatch | None]]:
     prog = "iptables" if flavour == "nft" else "iptables-legacy"
     save = "iptables-save" if flavour == "nft" else "iptables-legacy-save"
     host = SimpleHost()
+    commands_ran = False
     for rec in records:
         if rec["kind"] == "cmd":
             words = shlex.split(rec["cmd"])
             if len(words) > 1 and words[0].startswith("xtables-") and words[1] == "iptables":
                 _run(host, [prog, *words[2:]])
+                commands_ran = True
             continue
         chain, table = rec["chain"], rec["table"]
+        # the recorded lines leave out rules a ``%iptables ...`` line put in the chain
+        before = _chain_lines(host, save, table, chain) if commands_ran else []
         rule_words = shlex.split(rec["rule"])
         table_args = ["-t", table] if table != "filter" else []
         rc, _out, err = _run(host, [prog, "-A", chain, *table_args, *rule_words])
@@ -88,9 +99,10 @@ def replay_file(records: list[dict], flavour: str) -> Iterator[tuple[dict, Misma
         if rc != 0:
             yield rec, None
             continue
-        _, saved, _ = _run(host, [save, "-t", table], save=True)
-        prefix = f"-A {chain} "
-        got = [line[len(prefix):] for line in saved.splitlines() if line.startswith(prefix)]
+        got = _chain_lines(host, save, table, chain)
+        for line in before:
+            if line in got:
+                got.remove(line)
         if got != rec["actual"]:
             yield rec, Mismatch(**common, what="saved", expected=rec["actual"], actual=got)
         delete_words = shlex.split(_COUNTERS.sub(" ", rec["rule"]))

@@ -3,10 +3,9 @@
 from ipaddress import IPv4Address
 
 from helpers import Shell
-
 from nflab.netfilter.engine import Step, run_chain
 from nflab.netfilter.skb import Env, Skb, XtVerdict
-from nflab.packet.headers import IPPROTO_TCP, IPv4, TCP, Packet, TcpFlags
+from nflab.packet.headers import IPPROTO_TCP, TCP, IPv4, Packet, TcpFlags
 
 
 def syn(src: str, dst: str, dport: int) -> Packet:

@@ -1,24 +1,30 @@
 """``-m tcp`` (libxt_tcp.c, kernel xt_tcpudp.c): ports, flags, options.
 
 An old-API extension: its own messages (``Only one `--source-port' allowed``).
+iptables-nft stores ports and flags as native expressions
+(:mod:`nflab.iptables.nft_native`), which is why it merges repeated tcp matches.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..iptables.cnum import strtoui
 from ..iptables.errors import ParameterProblem
 from ..iptables.extension import MatchExtension, RuleContext, Show, register
-from ..iptables.ports import parse_port_range, print_ports
+from ..iptables.nft_native import PortCmp, decode_ports, encode_ports
+from ..iptables.ports import FULL_RANGE, in_range, parse_port_range, print_ports, save_ports
 from ..iptables.xtoptions import Call, Opt, OptType
 from ..netfilter.skb import Env, Skb
 
 TCP_FLAGS = (("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10), ("URG", 0x20))
 _FLAG_NAMES = dict(TCP_FLAGS) | {"ALL": 0x3F, "NONE": 0}
+IPPROTO_TCP = 6
 
 
 def parse_tcp_flags(text: str) -> int:
+    """``parse_tcp_flag``: comma-separated names, case-insensitive (strtok skips empty words)."""
     value = 0
     for word in (w for w in text.split(",") if w):
         flag = _FLAG_NAMES.get(word.upper())
@@ -38,12 +44,21 @@ def tcp_flags_text(flags: int) -> str:
 class Tcp:
     """``struct xt_tcp``; ``inv`` holds ``sport dport option flags``."""
 
-    spts: tuple[int, int] = (0, 0xFFFF)
-    dpts: tuple[int, int] = (0, 0xFFFF)
+    spts: tuple[int, int] = FULL_RANGE
+    dpts: tuple[int, int] = FULL_RANGE
     option: int = 0
     flg_mask: int = 0
     flg_cmp: int = 0
     inv: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class TcpFlagsCmp:
+    """iptables-nft's native form of ``--tcp-flags``: ``tcp flags & mask ==/!= cmp``."""
+
+    mask: int
+    cmp: int
+    invert: bool
 
 
 def _raw(name: str, key: str, takes_arg: bool = True) -> Opt:
@@ -53,7 +68,7 @@ def _raw(name: str, key: str, takes_arg: bool = True) -> Opt:
 @register
 class TcpMatch(MatchExtension):
     name = "tcp"
-    proto = 6
+    proto = IPPROTO_TCP
     options = (
         _raw("source-port", "sport"),
         _raw("sport", "sport"),
@@ -91,8 +106,6 @@ class TcpMatch(MatchExtension):
         elif key == "option":
             if "option" in seen:
                 raise ParameterProblem("Only one `--tcp-option' allowed")
-            from ..iptables.cnum import strtoui
-
             value = strtoui(arg, 1, 255)
             if value is None:
                 raise ParameterProblem(f'Bad TCP option "{arg}"')
@@ -104,8 +117,8 @@ class TcpMatch(MatchExtension):
     def finalize(self, data: dict[str, Any], seen: set[str], rule: RuleContext) -> Tcp:
         mask, cmp = data.get("flags", (0, 0))
         return Tcp(
-            spts=data.get("spts", (0, 0xFFFF)),
-            dpts=data.get("dpts", (0, 0xFFFF)),
+            spts=data.get("spts", FULL_RANGE),
+            dpts=data.get("dpts", FULL_RANGE),
             option=data.get("option", 0),
             flg_mask=mask,
             flg_cmp=cmp,
@@ -128,10 +141,10 @@ class TcpMatch(MatchExtension):
 
     def save(self, value: Tcp, show: Show) -> str:
         out = ""
-        for opt, (lo, hi), key in (("--sport", value.spts, "sport"), ("--dport", value.dpts, "dport")):
-            if lo != 0 or hi != 0xFFFF:
-                out += " !" if key in value.inv else ""
-                out += f" {opt} {lo}:{hi}" if lo != hi else f" {opt} {lo}"
+        if value.spts != FULL_RANGE:
+            out += save_ports("--sport", value.spts, "sport" in value.inv)
+        if value.dpts != FULL_RANGE:
+            out += save_ports("--dport", value.dpts, "dport" in value.inv)
         if value.option or "option" in value.inv:
             out += (" !" if "option" in value.inv else "") + f" --tcp-option {value.option}"
         if value.flg_mask or "flags" in value.inv:
@@ -139,14 +152,35 @@ class TcpMatch(MatchExtension):
             out += f" --tcp-flags {tcp_flags_text(value.flg_mask)} {tcp_flags_text(value.flg_cmp)}"
         return out
 
+    def nft_native(self, value: Tcp, proto: int) -> tuple[Any, ...] | None:
+        """``add_nft_tcp``: an option test, or a match comparing nothing, stays an xt match."""
+        if value.option or "option" in value.inv or value == Tcp():
+            return None
+        if proto != IPPROTO_TCP:
+            raise ParameterProblem("TCP match requires '-p tcp'")
+        flags = [TcpFlagsCmp(value.flg_mask, value.flg_cmp, "flags" in value.inv)]
+        return (*(flags if value.flg_mask else []), *encode_ports(value))
+
+    def nft_decode(self, value: Tcp | None, expr: TcpFlagsCmp | PortCmp) -> Tcp:
+        base = value if value is not None else Tcp()
+        if isinstance(expr, TcpFlagsCmp):  # ``nft_parse_tcp_flags``
+            inv = base.inv | {"flags"} if expr.invert else base.inv
+            return replace(base, flg_mask=expr.mask, flg_cmp=expr.cmp, inv=inv)
+        return decode_ports(base, expr)
+
     def matches(self, value: Tcp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``tcp_mt``: ports in range, flags under mask, options present."""
+        if skb.fragoff:
+            # "Don't allow a fragment of TCP 8 bytes in": offset 1 could overwrite the flags
+            skb.hotdrop = skb.hotdrop or skb.fragoff == 1
+            return False
         seg = skb.packet.tcp
-        if seg is None:
+        if seg is None:  # a truncated header: the kernel drops the packet
+            skb.hotdrop = True
             return False
-        if (value.spts[0] <= seg.sport <= value.spts[1]) == ("sport" in value.inv):
+        if in_range(seg.sport, value.spts) == ("sport" in value.inv):
             return False
-        if (value.dpts[0] <= seg.dport <= value.dpts[1]) == ("dport" in value.inv):
+        if in_range(seg.dport, value.dpts) == ("dport" in value.inv):
             return False
         if ((seg.flags & value.flg_mask) == value.flg_cmp) == ("flags" in value.inv):
             return False
@@ -155,4 +189,3 @@ class TcpMatch(MatchExtension):
             if present == ("option" in value.inv):
                 return False
         return True
-

@@ -7,6 +7,7 @@ and ``xtables_parse_interface`` and the printing helpers of ``xshared.c``.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
@@ -59,6 +60,47 @@ def prefix_of(mask: int) -> int | None:
     return 32 - inverted.bit_length()
 
 
+def inet_aton(text: str) -> IPv4Address | None:
+    """glibc ``inet_aton`` (what ``getaddrinfo(AI_NUMERICHOST)`` accepts for AF_INET):
+    1 to 4 numbers in C notation, the last one filling the remaining bytes (``33`` is
+    ``0.0.0.33``, ``10.1`` is ``10.0.0.1``)."""
+    from .cnum import strtoumax
+
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values = []
+    for part in parts:
+        if not part or not part[0].isdigit():
+            return None
+        v, end, _ = strtoumax(part, 0)
+        if v is None or end != len(part):
+            return None
+        values.append(v)
+    *head, last = values
+    if any(v > 255 for v in head) or last >= 1 << (8 * (4 - len(head))):
+        return None
+    number = last
+    for i, v in enumerate(head):
+        number |= v << (8 * (3 - i))
+    return IPv4Address(number)
+
+
+def mask_suffix(mask: int) -> str:
+    """``xtables_ipmask_to_numeric``: ``""`` for /32, ``/N``, or ``/a.b.c.d`` when not contiguous."""
+    plen = prefix_of(mask)
+    if plen is None:
+        return f"/{IPv4Address(mask)}"
+    return "" if plen == 32 else f"/{plen}"
+
+
+def plen_mask(plen: int) -> int:
+    """The netmask of a prefix length (``XTTYPE_PLENMASK``); out of range stays all ones."""
+    if not 0 <= plen <= 32:
+        return 0xFFFFFFFF
+    return (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+
+
 @dataclass(frozen=True, slots=True)
 class Net:
     """An address with its mask, host bits cleared (what the kernel stores)."""
@@ -87,7 +129,7 @@ class Net:
         if numeric:
             host = str(self.addr)
         else:
-            host = names.host_name(self.addr) or str(self.addr)
+            host = names.address_name(self.addr) or str(self.addr)
         if self.mask == 0xFFFFFFFF:
             return host
         plen = prefix_of(self.mask)
@@ -110,8 +152,33 @@ def _parse_mask(text: str | None) -> int:
     return (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF if bits else 0
 
 
+# One address in canonical dotted decimal with an optional decimal prefix length:
+# what the general parse below gives for it can be computed directly.
+_PLAIN_ADDRESS = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
+    r"(?:/(0|[1-9][0-9]?))?"
+)
+
+
+def _plain_address(text: str) -> Net | None:
+    found = _PLAIN_ADDRESS.fullmatch(text)
+    if found is None:
+        return None
+    a, b, c, d, plen = found.groups()
+    octets = (int(a), int(b), int(c), int(d))
+    bits = 32 if plen is None else int(plen)
+    if max(octets) > 255 or bits > 32:
+        return None
+    mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
+    number = (octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]) & mask
+    return Net(IPv4Address(number), mask)
+
+
 def parse_address_list(text: str, names: Names) -> list[Net]:
     """``xtables_ipparse_multiple``: ``a[/m][,b[/m]...]``, names resolved, host bits masked."""
+    plain = _plain_address(text)
+    if plain is not None:
+        return [plain]
     out: list[Net] = []
     for item in text.split(","):
         item = item.lstrip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 UINTMAX = 2**64 - 1
 
@@ -65,3 +67,74 @@ def strtoui(s: str, lo: int = 0, hi: int = 0xFFFFFFFF) -> int | None:
     """``xtables_strtoui`` with no end pointer: the whole string, in range."""
     value, _ = xtables_strtoul(s, lo, hi)
     return value
+
+
+_C_SPACE = " \t\n\r\f\v"
+_LLONG_MIN, _LLONG_MAX = -(2**63), 2**63 - 1
+
+
+def strtoll(s: str) -> int:
+    """C ``strtoll(s, NULL, 10)`` (and so ``atoll``/``atol``): leading white space, a
+    sign, decimal digits; 0 without digits, clamped to the ``long long`` range."""
+    i, n = 0, len(s)
+    while i < n and s[i] in _C_SPACE:
+        i += 1
+    neg = i < n and s[i] == "-"
+    if i < n and s[i] in "+-":
+        i += 1
+    start = i
+    while i < n and "0" <= s[i] <= "9":
+        i += 1
+    value = int(s[start:i]) if i > start else 0
+    value = -value if neg else value
+    return max(_LLONG_MIN, min(_LLONG_MAX, value))
+
+
+def atoi(s: str) -> int:
+    """glibc ``atoi``: ``(int) strtol(s)``, i.e. the low 32 bits as a signed int."""
+    low = strtoll(s) & 0xFFFFFFFF
+    return low - 2**32 if low >= 2**31 else low
+
+
+_STRTOD_SPECIAL = re.compile(r"[+-]?(?:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)", re.IGNORECASE)
+_STRTOD_HEX = re.compile(
+    r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
+)
+_STRTOD_DEC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def strtod(s: str) -> tuple[float | None, int]:
+    """C ``strtod``: (value or None when nothing converts, index after the number).
+
+    Accepts what glibc does: leading white space, ``inf``/``infinity``/``nan``,
+    hexadecimal floats (``0x1p-2``) and decimal ones; out-of-range values become
+    ``inf``/0 like ``HUGE_VAL`` and underflow."""
+    i = 0
+    while i < len(s) and s[i] in _C_SPACE:
+        i += 1
+    for pattern in (_STRTOD_SPECIAL, _STRTOD_HEX, _STRTOD_DEC):
+        m = pattern.match(s, i)
+        if m is None:
+            continue
+        text = m.group(0)
+        if pattern is _STRTOD_SPECIAL:
+            sign = -1.0 if text.startswith("-") else 1.0
+            word = text.lstrip("+-").lower()
+            value = sign * (float("nan") if word.startswith("nan") else float("inf"))
+        elif pattern is _STRTOD_HEX:
+            value = float.fromhex(text)
+        else:
+            value = float(text)
+        return value, m.end()
+    return None, 0
+
+
+def double_to_uint(value: float, bits: int = 32) -> int:
+    """C's ``double`` to unsigned conversion as gcc does it on x86-64: through a 64-bit
+    ``cvttsd2si`` (truncation toward zero; NaN and out-of-range give INT64_MIN), then the
+    low ``bits`` kept."""
+    if value != value or value in (float("inf"), float("-inf")) or abs(value) >= 2**63:
+        whole = -(2**63)
+    else:
+        whole = int(value)
+    return whole & ((1 << bits) - 1)

@@ -15,6 +15,7 @@ from .errors import ExitStatus, KernelRejected, ParameterProblem, TableError, Xt
 from .extension import RuleContext, find_match, find_target
 from .flavour import Flavour
 from .names import Names
+from .nft_native import check_payloads, is_native, nft_readback
 from .output import ListFormat, chain_header, echo_rule, list_rule, save_rule
 from .parse import Cmd, Command
 from .rule import Counters, Jump, Rule, TargetEntry
@@ -139,11 +140,16 @@ class Executor:
             flavour=self.flavour.name,
             names=self.names,
             match_names=tuple(m.name for m in rule.matches),
+            matches=rule.matches,
             builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
         )
         try:
+            if self.flavour.is_nft:
+                check_payloads(rule)
             for m in rule.matches:
                 ext = find_match(m.name)
+                if self.flavour.is_nft and is_native(m, rule.proto):
+                    continue  # native nf_tables expressions: no xt checkentry runs
                 if ext is not None:
                     ext.kernel_check(m.value, context)
             if isinstance(rule.target, TargetEntry):
@@ -160,6 +166,11 @@ class Executor:
         self.verbose_lines = out.stdout if cmd.verbose else None
         c = cmd.command
         if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK):
+            if self.flavour.is_nft:
+                # iptables-nft builds its kernel rule first (``nft_cmd_new``): native
+                # tcp/udp expressions, read back merged; errors before any chain lookup
+                self._check_table_name(cmd.table)
+                cmd.rules = [nft_readback(rule) for rule in cmd.rules]
             if cmd.verbose:
                 # ``print_firewall_line`` for each expanded rule, before the kernel sees it
                 out.stdout.extend(echo_rule(rule, self.names) for rule in cmd.rules)
@@ -403,6 +414,8 @@ def _closure(table: Table, start: str) -> set[str]:
 
 def _legacy_errno_message(errno: str) -> str:
     """``iptc_strerror`` texts the legacy backend prints after ``iptables: ``."""
+    from .errors import ERRNO_TEXT
+
     return {
         "EINVAL": "Invalid argument. Run `dmesg' for more information.",
         "ENOENT": NO_SUCH,
@@ -412,4 +425,4 @@ def _legacy_errno_message(errno: str) -> str:
         "ENOTEMPTY": "Directory not empty.",
         "EOPNOTSUPP": "Operation not supported.",
         "EPERM": "Operation not permitted.",
-    }.get(errno, f"{errno}.")
+    }.get(errno, f"{ERRNO_TEXT.get(errno, errno)}.")  # otherwise strerror()

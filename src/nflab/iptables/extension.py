@@ -47,6 +47,7 @@ class RuleContext:
     names: Names | None = None
     match_names: tuple[str, ...] = ()
     builtin_chain: bool = True
+    matches: tuple[Any, ...] = ()  # the rule's MatchEntry values (TCPMSS looks for a SYN match)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,14 @@ class Extension:
     tables: ClassVar[frozenset[str] | None] = None
     hooks: ClassVar[frozenset[str] | None] = None
     proto: ClassVar[int | None] = None  # required -p (not inverted)
+    # this machine's kernel has no module for it: iptables warns when loading the
+    # extension and the kernel refuses the rule with ENOENT
+    kernel_missing: ClassVar[bool] = False
+    # a rule using it switches connection tracking on in its namespace (nf_ct_netns_get)
+    needs_conntrack: ClassVar[bool] = False
+    # the kernel's name when this is an alias of another extension (``.real_name``:
+    # ``-j NOTRACK`` is CT revision 2); rules store that name
+    real_name: ClassVar[str] = ""
 
     def new_state(self) -> dict[str, Any]:
         return {}
@@ -94,11 +103,17 @@ class Extension:
         """Text for the ``-L`` listing, preceded by a space."""
         return ""
 
+    def alias(self, value: Any) -> str:
+        """The name ``-S``/iptables-save print for a stored value (``.alias``)."""
+        return self.name
+
     def check(self, value: Any, rule: RuleContext) -> None:
         """The kernel's ``checkentry`` beyond table/hook/proto: raise KernelRejected."""
 
     def kernel_check(self, value: Any, rule: RuleContext) -> None:
         """What ``xt_check_match``/``xt_check_target`` verify before ``checkentry``."""
+        if self.kernel_missing:
+            raise KernelRejected("ENOENT")
         if self.tables is not None and rule.table not in self.tables:
             raise KernelRejected("EINVAL")
         if self.hooks is not None and rule.hooks and not rule.hooks <= self.hooks:
@@ -115,10 +130,24 @@ class Extension:
 
 class MatchExtension(Extension):
     kind = "match"
+    # iptables-nft folds the native compares of one protocol into one match when reading a
+    # rule back (tcp, udp); others (limit) read back one match per expression
+    nft_merges: ClassVar[bool] = True
 
     def matches(self, value: Any, skb: Skb, env: Env) -> bool:
         """Does the packet match (the packet path calls this)."""
         raise NotImplementedError(f"nflab cannot evaluate match {self.name} yet")
+
+    def nft_native(self, value: Any, proto: int) -> tuple[Any, ...] | None:
+        """iptables-nft only (``nft.c: add_match``): the native nf_tables expressions
+        this match is stored as, or None when it is kept as an xt match (the default).
+        ``proto`` is the rule's ``-p`` number. See :mod:`nflab.iptables.nft_native`."""
+        return None
+
+    def nft_decode(self, value: Any, expr: Any) -> Any:
+        """iptables-nft only: fold one native expression back into the match value
+        read from the kernel (``value`` is None for the first one: a fresh match)."""
+        raise NotImplementedError(f"match {self.name} has no native nf_tables form")
 
 
 class TargetExtension(Extension):
@@ -127,6 +156,11 @@ class TargetExtension(Extension):
     def target(self, value: Any, skb: Skb, env: Env) -> XtVerdict:
         """The verdict; side effects go to ``skb`` (mark, rewritten packet) and ``env`` (log)."""
         raise NotImplementedError(f"nflab cannot evaluate target {self.name} yet")
+
+    def nft_readback(self, value: Any) -> Any:
+        """iptables-nft only (``nft.c: add_action``): the value read back from the kernel
+        when the target is stored natively (NFLOG becomes a ``log`` expression)."""
+        return value
 
 
 MATCHES: dict[str, MatchExtension] = {}

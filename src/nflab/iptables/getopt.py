@@ -12,8 +12,9 @@ so the parser is a stateful cursor that re-reads ``longopts`` at every call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 NO_ARG, REQUIRED_ARG, OPTIONAL_ARG = 0, 1, 2
 
@@ -35,6 +36,20 @@ class Found:
     arg: str | None
 
 
+class OptionTable(tuple[LongOpt, ...]):
+    """A long-option list that also indexes its exact names (the first of a name wins,
+    as a linear search would find it): what a parser hands getopt on every call."""
+
+    by_name: dict[str, LongOpt]
+
+    def __new__(cls, opts: Iterable[LongOpt]) -> OptionTable:
+        table = super().__new__(cls, opts)
+        table.by_name = {}
+        for opt in table:
+            table.by_name.setdefault(opt.name, opt)
+        return table
+
+
 class GetoptLong:
     def __init__(self, argv: Sequence[str], optstring: str):
         self.argv = list(argv)
@@ -44,6 +59,7 @@ class GetoptLong:
         self.optopt = ""
 
     @staticmethod
+    @cache
     def _parse_optstring(optstring: str) -> dict[str, int]:
         spec = optstring.lstrip("-+").lstrip(":")
         table: dict[str, int] = {}
@@ -84,7 +100,11 @@ class GetoptLong:
 
     def _long(self, body: str, longopts: Sequence[LongOpt]) -> Found:
         name, eq, value = body.partition("=")
-        match = next((o for o in longopts if o.name == name), None)
+        index = getattr(longopts, "by_name", None)
+        if index is not None:
+            match = index.get(name)
+        else:
+            match = next((o for o in longopts if o.name == name), None)
         if match is None:
             candidates = [o for o in longopts if o.name.startswith(name)]
             if not candidates:
@@ -143,3 +163,30 @@ class GetoptLong:
         """``optind--``: re-read the current word after new options were merged."""
         self.optind -= 1
         self._nextchar = ""
+
+
+def glibc_complaint(cursor: GetoptLong, code: object, longopts: Sequence[LongOpt]) -> str:
+    """What glibc's getopt prints (``opterr`` set) for an UNKNOWN or MISSING_ARG result.
+
+    The programs that let getopt complain (iptables-save, iptables-restore)
+    print this, prefixed with ``argv[0]`` as invoked, before their own hint.
+    """
+    word = cursor.argv[cursor.optind - 1] if cursor.optind > 0 else ""
+    if not word.startswith("--"):
+        if code == MISSING_ARG:
+            return f"option requires an argument -- '{cursor.optopt}'"
+        return f"invalid option -- '{cursor.optopt}'"
+    name, eq, _ = word[2:].partition("=")
+    match = next((o for o in longopts if o.name == name), None)
+    if match is None:
+        candidates = [o for o in longopts if o.name.startswith(name)]
+        if not candidates:
+            return f"unrecognized option '{word}'"
+        first = candidates[0]
+        if any((o.has_arg, o.code) != (first.has_arg, first.code) for o in candidates[1:]):
+            listed = " ".join(f"'--{o.name}'" for o in candidates)
+            return f"option '{word}' is ambiguous; possibilities: {listed}"
+        match = first
+    if eq and match.has_arg == NO_ARG:
+        return f"option '--{match.name}' doesn't allow an argument"
+    return f"option '--{match.name}' requires an argument"

@@ -66,6 +66,56 @@ ff02::2\t\tip6-allrouters
 """
 
 
+# /etc/networks as Debian 12's netbase installs it
+DEBIAN_NETWORKS = "default\t\t0.0.0.0\nloopback\t127.0.0.0\nlink-local\t169.254.0.0\n"
+
+
+@cache
+def _parse_networks(text: str) -> tuple[tuple[str, int], ...]:
+    """``NAME NUMBER [ALIASES]`` lines; the number as ``inet_network`` reads it (``10.1`` is
+    0x0a01, so only full dotted quads equal an address)."""
+    out: list[tuple[str, int]] = []
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) < 2:
+            continue
+        try:
+            parts = [int(p, 0) for p in words[1].split(".")]
+        except ValueError:
+            continue
+        if not 1 <= len(parts) <= 4 or any(not 0 <= p <= 255 for p in parts):
+            continue
+        number = 0
+        for part in parts:
+            number = number << 8 | part
+        for name in [words[0], *words[2:]]:
+            out.append((name, number))
+    return tuple(out)
+
+
+# Debian 12's /etc/iproute2/rt_realms has one active line
+DEBIAN_RT_REALMS = "#\n# reserved values\n#\n0\tcosmos\n"
+DEBIAN_DEVGROUPS = "# device group names\n0\tdefault\n"
+
+
+@cache
+def parse_lmap(text: str) -> tuple[tuple[int, str], ...]:
+    """``xtables_lmap_init``: ``ID NAME`` lines (decimal or ``0x`` hex, 0-255), ``#`` comments."""
+    out: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#") or len(words) < 2 or words[1].startswith("#"):
+            continue
+        base = 16 if words[0].startswith("0x") else 10
+        try:
+            ident = int(words[0][2:] if base == 16 else words[0], base)
+        except ValueError:
+            continue
+        if 0 <= ident <= 255:
+            out.append((ident, words[1]))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Names:
     """The resolver of one machine: built from its files' texts."""
@@ -73,6 +123,11 @@ class Names:
     services_text: str = field(default_factory=lambda: _data("services"))
     protocols_text: str = field(default_factory=lambda: _data("protocols"))
     hosts_text: str = DEBIAN_HOSTS
+    passwd_text: str = field(default_factory=lambda: _data("passwd"))
+    group_text: str = field(default_factory=lambda: _data("group"))
+    rt_realms_text: str = DEBIAN_RT_REALMS  # /etc/iproute2/rt_realms (``-m realm``)
+    networks_text: str = DEBIAN_NETWORKS  # /etc/networks (getnetbyaddr)
+    devgroups_text: str = DEBIAN_DEVGROUPS  # /etc/iproute2/group (``-m devgroup``)
 
     # -- services (getservbyname / getservbyport, first entry wins like glibc) --
     def port_by_name(self, name: str, proto: str | None = None) -> int | None:
@@ -109,6 +164,51 @@ class Names:
             if a == text:
                 return host
         return None
+
+    def network_name(self, addr: ipaddress.IPv4Address) -> str | None:
+        """``getnetbyaddr``: the first /etc/networks entry whose number is this address."""
+        for name, number in _parse_networks(self.networks_text):
+            if number == int(addr):
+                return name
+        return None
+
+    def address_name(self, addr: ipaddress.IPv4Address) -> str | None:
+        """``xtables_ipaddr_to_anyname``: a host name, else a network name."""
+        return self.host_name(addr) or self.network_name(addr)
+
+    # -- iproute2 maps (``xtables_lmap``: the first line of a name or id wins) --
+    def realms(self) -> tuple[tuple[int, str], ...]:
+        return parse_lmap(self.rt_realms_text)
+
+    def devgroups(self) -> tuple[tuple[int, str], ...]:
+        return parse_lmap(self.devgroups_text)
+
+    # -- users and groups (getpwnam / getpwuid / getgrnam / getgrgid: first entry wins) --
+    def user_id(self, name: str) -> int | None:
+        return _id_index(self.passwd_text)[0].get(name)
+
+    def user_name(self, uid: int) -> str | None:
+        return _id_index(self.passwd_text)[1].get(uid)
+
+    def group_id(self, name: str) -> int | None:
+        return _id_index(self.group_text)[0].get(name)
+
+    def group_name(self, gid: int) -> str | None:
+        return _id_index(self.group_text)[1].get(gid)
+
+
+@cache
+def _id_index(text: str) -> tuple[dict[str, int], dict[int, str]]:
+    """``name:x:ID:...`` lines of /etc/passwd or /etc/group, both ways."""
+    by_name: dict[str, int] = {}
+    by_id: dict[int, str] = {}
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) < 3 or not fields[2].isdigit():
+            continue
+        by_name.setdefault(fields[0], int(fields[2]))
+        by_id.setdefault(int(fields[2]), fields[0])
+    return by_name, by_id
 
 
 @cache

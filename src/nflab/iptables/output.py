@@ -181,7 +181,7 @@ def save_rule(
     t = rule.target
     if isinstance(t, TargetEntry):
         ext_t = find_target(t.name)
-        out.append(f" -j {t.name}")
+        out.append(f" -j {ext_t.alias(t.value) if ext_t is not None else t.name}")
         if ext_t is not None:
             out.append(ext_t.save(t.value, show))
     elif isinstance(t, Verdict):

@@ -9,14 +9,22 @@ of every extension loaded so far, newest first, exactly as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntFlag
+from functools import cache
 from typing import Any
 
 from .addresses import ANY, Net, parse_address_list, parse_interface, parse_protocol, proto_name
 from .cnum import strtoui
 from .errors import BadArgument, ParameterProblem, TryHelp
-from .extension import Extension, MatchExtension, TargetExtension, find_match, find_target
+from .extension import (
+    Extension,
+    MatchExtension,
+    RuleContext,
+    TargetExtension,
+    find_match,
+    find_target,
+)
 from .getopt import (
     MISSING_ARG,
     NON_OPTION,
@@ -25,10 +33,11 @@ from .getopt import (
     UNKNOWN,
     GetoptLong,
     LongOpt,
+    OptionTable,
 )
 from .names import Names
 from .rule import STANDARD_VERDICTS, MatchEntry, Rule, Target, TargetEntry, Verdict
-from .xtoptions import Call
+from .xtoptions import Call, Opt
 
 OPTSTRING = "-:A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x"
 
@@ -137,6 +146,41 @@ class _Loaded:
     state: dict[str, Any]
     seen: set[str] = field(default_factory=set)
     cloned: bool = False
+    slot: int = 0  # its place in load order; its options' getopt codes are (slot, id)
+
+
+# The merged option lists are immutable products of the extensions loaded, in
+# load order: built once per combination, not once per parsed line.
+_MERGED: dict[tuple[Extension, ...], OptionTable] = {}
+_OPTS_BY_ID: dict[Extension, dict[str, Opt]] = {}
+
+
+def _merged_options(loaded: tuple[Extension, ...]) -> OptionTable:
+    """``xtables_options_xfrm`` applied once per load: the newest extension's options first."""
+    table = _MERGED.get(loaded)
+    if table is None:
+        opts = list(MAIN_OPTIONS)
+        for slot in reversed(range(len(loaded))):
+            opts += [
+                LongOpt(o.name, OPTIONAL_ARG if o.optional_arg else (REQUIRED_ARG if o.takes_arg else 0), (slot, o.id))
+                for o in loaded[slot].options
+            ]
+        table = _MERGED[loaded] = OptionTable(opts)
+    return table
+
+
+def _option_by_id(ext: Extension, opt_id: str) -> Opt:
+    """Like ``xtables_option_lookup``: the first entry with that id (synonyms share one)."""
+    by_id = _OPTS_BY_ID.get(ext)
+    if by_id is None:
+        by_id = _OPTS_BY_ID[ext] = {}
+        for o in ext.options:
+            by_id.setdefault(o.id, o)
+    return by_id[opt_id]
+
+
+_MAIN_TABLE = _merged_options(())
+_NO_INVERSIONS: frozenset[str] = frozenset()
 
 
 class Parser:
@@ -147,7 +191,8 @@ class Parser:
         self.restore = restore
         self.line = line
         self.cursor = GetoptLong(argv, OPTSTRING)
-        self.opts: list[LongOpt] = list(MAIN_OPTIONS)
+        self.opts: OptionTable = _MAIN_TABLE
+        self.slots: list[_Loaded] = []  # matches and target, in load order
         self.cmd = Command()
         self.invflags: set[str] = set()
         self.matches: list[_Loaded] = []
@@ -166,12 +211,9 @@ class Parser:
 
     def _merge(self, loaded: _Loaded) -> None:
         """``xtables_options_xfrm``: the new extension's options go before the older ones."""
-        new = [
-            LongOpt(o.name, OPTIONAL_ARG if o.optional_arg else (REQUIRED_ARG if o.takes_arg else 0), (id(loaded), o.id))
-            for o in loaded.ext.options
-        ]
-        base = len(MAIN_OPTIONS)
-        self.opts = self.opts[:base] + new + self.opts[base:]
+        loaded.slot = len(self.slots)
+        self.slots.append(loaded)
+        self.opts = _merged_options(tuple(m.ext for m in self.slots))
 
     # -- main loop ----------------------------------------------------------------
 
@@ -309,7 +351,9 @@ class Parser:
         elif c == "p":
             assert arg is not None
             self._set_option("p", invert)
-            self.protocol = arg.lower()
+            # 1.8.9 reads ``argv[optind - 1]``, not the option argument: ``-ptcp`` and
+            # ``--protocol=tcp`` name the protocol "-ptcp" / "--protocol=tcp" (fixed in 1.8.10)
+            self.protocol = cur.argv[cur.optind - 1].lower()
             self.proto = parse_protocol(self.protocol, self.names)
             if self.proto == 0 and "p" in self.invflags:
                 raise ParameterProblem("rule would never match protocol")
@@ -360,7 +404,8 @@ class Parser:
             if invert:
                 raise ParameterProblem("unexpected ! flag before --table")
             if self.restore and self.table_set:
-                raise ParameterProblem("The -t option cannot be used in iptables-restore.\n")
+                # names the program as invoked (xt_params->program_name)
+                raise ParameterProblem(f"The -t option cannot be used in {self.cursor.argv[0]}.\n")
             assert arg is not None
             cmd.table = arg
             self.table_set = True
@@ -435,15 +480,8 @@ class Parser:
 
     def _extension_option(self, code: tuple[int, str], arg: str | None, invert: bool) -> None:
         owner, opt_id = code
-        loaded: _Loaded | None
-        if self.target is not None and id(self.target) == owner:
-            loaded = self.target
-        else:
-            loaded = next((m for m in self.matches if id(m) == owner), None)
-        if loaded is None:  # pragma: no cover - options only come from loaded extensions
-            raise ParameterProblem(f'unknown option "{self.cursor.argv[self.cursor.optind - 1]}"')
-        # like ``xtables_option_lookup``: the first entry with that id (synonyms share one)
-        opt = next(o for o in loaded.ext.options if o.id == opt_id)
+        loaded = self.slots[owner]
+        opt = _option_by_id(loaded.ext, opt_id)
         call = Call(
             loaded.ext.name,
             opt,
@@ -486,22 +524,22 @@ class Parser:
             raise ParameterProblem(
                 '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n'
             )
-        from .extension import RuleContext
-
-        context = RuleContext(
-            table=cmd.table,
-            chain=cmd.chain or "",
-            proto=self.proto,
-            proto_invert="p" in self.invflags,
-            names=self.names,
-            match_names=tuple(m.ext.name for m in self.matches),
-        )
         entries: list[MatchEntry] = []
-        for m in self.matches:
-            entries.append(MatchEntry(m.ext.name, _finalize(m, context)))
         target: Target | None = None
+        if self.slots:
+            context = RuleContext(
+                table=cmd.table,
+                chain=cmd.chain or "",
+                proto=self.proto,
+                proto_invert="p" in self.invflags,
+                names=self.names,
+                match_names=tuple(m.ext.name for m in self.matches),
+            )
+            for m in self.matches:
+                entries.append(MatchEntry(m.ext.name, _finalize(m, context)))
         if self.target is not None:
-            target = TargetEntry(self.target.ext.name, _finalize(self.target, context))
+            ext = self.target.ext
+            target = TargetEntry(ext.real_name or ext.name, _finalize(self.target, context))
         if self.cursor.optind < len(self.cursor.argv):
             raise ParameterProblem("unknown arguments found on commandline")
         if not cmd.command:
@@ -523,16 +561,24 @@ class Parser:
                 raise ParameterProblem(f"Can't use -i with {cmd.chain}\n")
         if target is None and cmd.jumpto:
             target = _standard_target(cmd.jumpto, self.goto)
-        base = Rule(
-            iface_in=self.iface_in,
-            iface_out=self.iface_out,
-            proto=self.proto,
-            fragment=bool(cmd.options & _OPT_BIT["f"]),
-            inv=frozenset(self.invflags),
-            matches=tuple(entries),
-            target=target,
-        )
-        cmd.rules = [replace(base, src=s, dst=d) for s in srcs for d in dsts]
+        fragment = bool(cmd.options & _OPT_BIT["f"])
+        inv = frozenset(self.invflags) if self.invflags else _NO_INVERSIONS
+        matches = tuple(entries)
+        cmd.rules = [
+            Rule(
+                src=s,
+                dst=d,
+                iface_in=self.iface_in,
+                iface_out=self.iface_out,
+                proto=self.proto,
+                fragment=fragment,
+                inv=inv,
+                matches=matches,
+                target=target,
+            )
+            for s in srcs
+            for d in dsts
+        ]
         return cmd
 
     def _post_parse_checks(self, srcs: list[Net], dsts: list[Net]) -> None:
@@ -588,6 +634,14 @@ def assert_valid_chain_name(name: str) -> None:
 
 
 def _generic_opt_check(command: int, options: int) -> None:
+    ch = _illegal_option(int(command), options)
+    if ch is not None:
+        raise ParameterProblem(f"Illegal option `-{ch}' with this command")
+
+
+@cache
+def _illegal_option(command: int, options: int) -> str | None:
+    """``generic_opt_check``: the first option no command given allows (a pure function)."""
     for i, ch in enumerate(_OPT_CHARS):
         if not options & (1 << i):
             continue
@@ -600,7 +654,8 @@ def _generic_opt_check(command: int, options: int) -> None:
             elif legal == 0:
                 legal = -1
         if legal == -1:
-            raise ParameterProblem(f"Illegal option `-{ch}' with this command")
+            return ch
+    return None
 
 
 def _scan_llu(text: str) -> int | None:

@@ -50,3 +50,22 @@ def print_ports(label: str, ports: tuple[int, int], invert: bool, show: Show, pr
     if lo == hi:
         return f" {label}:{inv}{port_text(lo, show, proto)}"
     return f" {label}s:{inv}{port_text(lo, show, proto)}:{port_text(hi, show, proto)}"
+
+
+FULL_RANGE = (0, 0xFFFF)
+
+
+def port_range_text(ports: tuple[int, int]) -> str:
+    """``a`` or ``a:b`` as the port extensions save a range."""
+    lo, hi = ports
+    return str(lo) if lo == hi else f"{lo}:{hi}"
+
+
+def save_ports(option: str, ports: tuple[int, int], invert: bool) -> str:
+    """`` [!] --sport a[:b]``: the save text of one port range (the caller decides
+    whether a full range is printed: tcp/udp omit it, sctp/dccp print what was given)."""
+    return f"{' !' if invert else ''} {option} {port_range_text(ports)}"
+
+
+def in_range(port: int, ports: tuple[int, int]) -> bool:
+    return ports[0] <= port <= ports[1]

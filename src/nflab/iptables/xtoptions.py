@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import TYPE_CHECKING, Any
 
-from .cnum import strtoumax, xtables_strtoul
+from .cnum import strtod, strtoumax, xtables_strtoul
 from .errors import ParameterProblem
 from .names import Names
 
@@ -107,6 +107,7 @@ class Call:
     proto: int = 0  # the rule's -p number, for extensions that look at it
     proto_invert: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # stderr lines printed while parsing
 
     def fail(self, message: str) -> ParameterProblem:
         return ParameterProblem(message)
@@ -131,23 +132,38 @@ def generic_parse(call: Call) -> None:
 
 def final_check(ext_name: str, options: tuple[Opt, ...], seen: set[str]) -> None:
     """``xtables_options_fcheck``: mandatory options, ``also`` and ``excl`` pairs."""
-    by_id = {o.id: o for o in options}
+    key = (id(options), ext_name, frozenset(seen))
+    known = _FINAL_CHECKS.get(key)
+    if known is None or known[0] is not options:
+        known = _FINAL_CHECKS[key] = (options, _final_problem(ext_name, options, key[2]))
+    if known[1] is not None:
+        raise ParameterProblem(known[1])
+
+
+# The answer depends only on the option table and the options seen: worked out
+# once per combination (keyed by the table's identity; the table is kept alive).
+_FINAL_CHECKS: dict[tuple[int, str, frozenset[str]], tuple[tuple[Opt, ...], str | None]] = {}
+
+
+def _final_problem(ext_name: str, options: tuple[Opt, ...], seen: frozenset[str]) -> str | None:
+    by_id: dict[str, Opt] = {}
+    for o in options:  # ``xtables_option_lookup``: the first entry of an id names it
+        by_id.setdefault(o.id, o)
     for entry in options:
         if entry.mand and entry.id not in seen:
-            raise ParameterProblem(f'{ext_name}: option "--{entry.name}" must be specified\n')
+            return f'{ext_name}: option "--{entry.name}" must be specified\n'
         if entry.id not in seen:
             continue
         for other in options:
             if other.id == entry.id or by_id.get(other.id) is not other:
                 continue
             if other.id in entry.also and other.id not in seen:
-                raise ParameterProblem(
-                    f'{ext_name}: option "--{entry.name}" also requires "--{other.name}".\n'
-                )
+                return f'{ext_name}: option "--{entry.name}" also requires "--{other.name}".\n'
             if other.id in entry.excl and other.id in seen:
-                raise ParameterProblem(
+                return (
                     f'{ext_name}: option "--{entry.name}" cannot be used together with "--{other.name}".\n'
                 )
+    return None
 
 
 # -- typed conversions -------------------------------------------------------
@@ -206,11 +222,10 @@ def _parse_mint(call: Call) -> None:
 def _parse_double(call: Call) -> None:
     opt = call.opt
     assert call.arg is not None
-    try:
-        value = float(call.arg)
-    except ValueError:
-        value = None
-    if value is None or (opt.min != opt.max and not opt.min <= value <= opt.max):
+    value, end = strtod(call.arg)  # glibc's strtod: hex floats, inf, nan (which passes the range test)
+    if value is None or end != len(call.arg) or (
+        opt.min != opt.max and (value < opt.min or value > opt.max)
+    ):
         raise ParameterProblem(
             f'{call.ext_name}: bad value for option "--{opt.name}", or out of range ({opt.min}-{opt.max}).\n'
         )
@@ -259,25 +274,16 @@ def _parse_tosmask(call: Call) -> None:
     call.value = (symbol, call.opt.max)
 
 
-def parse_mark_mask(arg: str) -> tuple[int, int]:
+def parse_mark_mask(arg: str, ext_name: str = "", opt_name: str = "") -> tuple[int, int]:
     """``xtables_parse_mark_mask``: ``value[/mask]``, the mask all ones by default."""
-    value, rest = xtables_strtoul(arg, 0, 0xFFFFFFFF, partial=True)
-    if value is None:
-        raise ParameterProblem(f"Bad mark value \"{arg}\"")
-    mask = 0xFFFFFFFF
-    if rest.startswith("/"):
-        m, rest2 = xtables_strtoul(rest[1:], 0, 0xFFFFFFFF, partial=True)
-        if m is None:
-            raise ParameterProblem(f"Bad mask \"{rest[1:]}\"")
-        mask, rest = m, rest2
-    if rest:
-        raise ParameterProblem(f"trailing characters after mark: \"{arg}\"")
-    return value, mask
+    from .marks import parse_val_mask
+
+    return parse_val_mask(arg, ext_name, opt_name)
 
 
 def _parse_markmask(call: Call) -> None:
     assert call.arg is not None
-    call.value = parse_mark_mask(call.arg)
+    call.value = parse_mark_mask(call.arg, call.ext_name, call.opt.name)
 
 
 SYSLOG_LEVELS = {
@@ -327,9 +333,9 @@ def _parse_plen(call: Call) -> None:
     assert call.arg is not None
     v, _ = xtables_strtoul(call.arg, 0, 32)
     if v is None:
-        from .addresses import parse_ipv4_literal
+        from .addresses import inet_aton
 
-        mask = parse_ipv4_literal(call.arg, numeric_only=True)
+        mask = inet_aton(call.arg)  # getaddrinfo(AI_NUMERICHOST): "33" is 0.0.0.33
         if mask is None:
             raise ParameterProblem(
                 f'{call.ext_name}: bad value for option "--{call.opt.name}", neither a valid network mask nor valid CIDR (0-32).\n'
@@ -342,7 +348,10 @@ def _parse_plen(call: Call) -> None:
 def _parse_plenmask(call: Call) -> None:
     _parse_plen(call)
     plen = call.value
-    call.value = (plen, (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen > 0 else 0)
+    from .addresses import plen_mask
+
+    # a non-contiguous mask (plen -1, C's hlen 255) leaves the mask all ones
+    call.value = (plen, plen_mask(plen))
 
 
 def _parse_hostmask(call: Call) -> None:
@@ -365,10 +374,19 @@ def _parse_protocol(call: Call) -> None:
 
 
 def port_by_name(arg: str, names: Names) -> int:
-    """``xtables_getportbyname``: getaddrinfo(NULL, name): a number or any service name."""
-    v, _ = xtables_strtoul(arg, 0, 0xFFFF)
-    if v is not None:
-        return v
+    """``xtables_getportbyname``: getaddrinfo(NULL, name): a number or any service name.
+
+    glibc reads a numeric service with ``strtoul(s, &end, 10)`` into an ``int``: decimal
+    only (``010`` is 10, ``0x10`` a name), leading blanks and a sign allowed, the port is
+    the low 16 bits (``70000`` is 4464); a value negative as an int (``-1``) is looked up
+    as a name, and fails.
+    """
+    v, end, overflow = strtoumax(arg, 10)
+    if arg == "" or (v is not None and end == len(arg)):
+        num = 0xFFFFFFFFFFFFFFFF if overflow else (v or 0)
+        num &= 0xFFFFFFFF
+        if num < 0x80000000:
+            return num & 0xFFFF
     port = names.port_by_name(arg)
     return -1 if port is None else port
 

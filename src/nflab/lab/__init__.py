@@ -1,1 +1,1 @@
-
+"""Simulated machines, their files and the clock they share."""

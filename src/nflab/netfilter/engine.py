@@ -98,6 +98,8 @@ def run_chain(
         rule = chain.rules[index]
         env.current_rule = chain.counters[index]  # one object per rule slot: its state key
         if not _rule_matches(rule, skb, env):
+            if skb.hotdrop:  # a match could not read the packet (``acpar.hotdrop``)
+                return XtVerdict.DROP
             index += 1
             continue
         chain.counters[index].add(length)

@@ -34,9 +34,12 @@ def iptables_main(argv: Sequence[str], io: Io, host: Host) -> int:
     flavour, program = flavour_of(argv[0])
     ruleset = host.netfilter.ruleset(flavour.name)
     try:
-        cmd = parse_command(argv, host.names)
-        for warning in cmd.warnings:
-            io.err(warning + "\n")
+        warnings: list[str] = []
+        try:
+            cmd = parse_command(argv, host.names, warnings=warnings)
+        finally:  # printed as they happen in C, before any error message
+            for warning in warnings:
+                io.err(warning + "\n")
         if cmd.version:
             io.out(f"{program} v{VERSION} ({flavour.tag})\n")
             return 0

@@ -1,0 +1,94 @@
+"""A simulated machine: its files, its network namespaces, the world's clock.
+
+A fresh machine looks like one ``kernel-run`` creates: a Debian 12 host
+whose ``/etc/hosts`` names it, with ``/etc/iptables/``, ``/tmp``,
+``/var/log`` and root's home ``/root`` (the working directory of every
+command). Programs see it through the :class:`~nflab.programs.base.Host`
+protocol: ``netfilter`` and ``names`` are those of its initial namespace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+from ..iptables.names import Names
+from ..programs.base import NetfilterState
+from .clock import SimClock
+from .files import Filesystem, NullDevice
+
+HOME = "/root"
+
+DIRECTORIES = (
+    "/bin", "/dev", "/etc", "/etc/iptables", "/root", "/sbin", "/tmp",
+    "/usr", "/usr/bin", "/usr/sbin", "/var", "/var/log",
+)  # fmt: skip
+
+
+def _hosts(name: str) -> str:
+    """Debian's /etc/hosts with the machine's own name on 127.0.1.1."""
+    return (
+        "127.0.0.1\tlocalhost\n"
+        f"127.0.1.1\t{name}\n"
+        "::1\t\tlocalhost ip6-localhost ip6-loopback\n"
+        "ff02::1\t\tip6-allnodes\n"
+        "ff02::2\t\tip6-allrouters\n"
+    )
+
+
+def _netbase(file: str) -> str:
+    return resources.files("nflab").joinpath("data", file).read_text()
+
+
+def default_filesystem(name: str) -> Filesystem:
+    fs = Filesystem()
+    for d in DIRECTORIES:
+        fs.mkdir(d, parents=True)
+    fs.devices["/dev/null"] = NullDevice()
+    fs.write("/etc/hostname", name + "\n")
+    fs.write("/etc/hosts", _hosts(name))
+    fs.write("/etc/services", _netbase("services"))
+    fs.write("/etc/protocols", _netbase("protocols"))
+    return fs
+
+
+@dataclass
+class NetNamespace:
+    """One network namespace: for now its netfilter tables (the stack comes later)."""
+
+    name: str
+    netfilter: NetfilterState = field(default_factory=NetfilterState)
+
+
+@dataclass
+class Machine:
+    name: str
+    clock: SimClock
+    fs: Filesystem
+    netns: NetNamespace = field(default_factory=lambda: NetNamespace(""))
+    cwd: str = HOME
+
+    @classmethod
+    def fresh(cls, name: str, clock: SimClock) -> Machine:
+        return cls(name, clock, default_filesystem(name))
+
+    # -- the Host protocol ---------------------------------------------------------
+
+    @property
+    def netfilter(self) -> NetfilterState:
+        return self.netns.netfilter
+
+    @property
+    def names(self) -> Names:
+        """The resolver as glibc would answer from this machine's own /etc files."""
+        return Names(
+            services_text=self._etc("/etc/services"),
+            protocols_text=self._etc("/etc/protocols"),
+            hosts_text=self._etc("/etc/hosts"),
+        )
+
+    def now_ctime(self) -> str:
+        return self.clock.ctime()
+
+    def _etc(self, path: str) -> str:
+        return self.fs.files.get(path, "")

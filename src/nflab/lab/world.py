@@ -1,0 +1,49 @@
+"""The world of a lab: named machines sharing one simulated clock."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .clock import SimClock
+from .files import FsError
+from .machine import Machine
+
+MACHINE_NAME = re.compile(r"[a-z][a-z0-9-]*")
+
+
+class LabError(Exception):
+    """A lab command that cannot be carried out (bad name, unknown machine...)."""
+
+
+@dataclass
+class World:
+    clock: SimClock = field(default_factory=SimClock)
+    machines: dict[str, Machine] = field(default_factory=dict)
+
+    def add_machine(self, name: str) -> Machine:
+        if not MACHINE_NAME.fullmatch(name) or name == "lab":
+            raise LabError(f"bad machine name: {name}")
+        if name in self.machines:
+            raise LabError(f"machine {name} exists")
+        machine = Machine.fresh(name, self.clock)
+        self.machines[name] = machine
+        return machine
+
+    def machine(self, name: str) -> Machine:
+        try:
+            return self.machines[name]
+        except KeyError:
+            raise LabError(f"no such machine: {name}") from None
+
+    def copy_in(self, name: str, path: str, text: str) -> None:
+        """Put a file from outside (beside the transcript) into a machine."""
+        machine = self.machine(name)
+        target = machine.fs.resolve(path, machine.cwd)
+        try:
+            machine.fs.write(target, text)
+        except FsError as err:
+            raise LabError(f"copy: {path}: {err.strerror}") from None
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.advance(seconds)

@@ -1,0 +1,60 @@
+"""iptables-nft's native storage of tcp/udp matches and what reading it back gives."""
+
+import pytest
+
+from helpers import Shell
+from nflab.extensions.udp import Udp
+from nflab.iptables.nft_native import PortCmp, decode_ports, encode_ports
+
+
+@pytest.mark.parametrize(
+    ("value", "exprs"),
+    [
+        (Udp(spts=(5, 5), dpts=(7, 7)), [PortCmp("both", "eq", 5, 7)]),
+        (Udp(spts=(5, 5), dpts=(7, 7), inv=frozenset({"sport"})),
+         [PortCmp("sport", "neq", 5, 5), PortCmp("dport", "eq", 7, 7)]),
+        (Udp(spts=(0, 1023)), [PortCmp("sport", "lte", 1023, 1023)]),
+        (Udp(spts=(0, 1023), inv=frozenset({"sport"})), [PortCmp("sport", "gt", 1023, 1023)]),
+        (Udp(dpts=(1024, 65535)), [PortCmp("dport", "range", 1024, 65535)]),
+        (Udp(spts=(0, 0)), [PortCmp("sport", "eq", 0, 0)]),
+        (Udp(inv=frozenset({"sport"})), []),
+    ],
+)
+def test_encode(value: Udp, exprs: list[PortCmp]) -> None:
+    assert encode_ports(value) == exprs
+
+
+def test_decode_round_trips_and_its_losses() -> None:
+    def round_trip(value: Udp) -> Udp:
+        out = Udp()
+        for expr in encode_ports(value):
+            out = decode_ports(out, expr)
+        return out
+
+    both = Udp(spts=(5, 5), dpts=(7, 7), inv=frozenset({"sport", "dport"}))
+    assert round_trip(both) == both
+    assert round_trip(Udp(dpts=(3, 9), inv=frozenset({"dport"}))) == Udp(dpts=(3, 9), inv=frozenset({"dport"}))
+    # "sport > 1023" has no inversion any more
+    assert round_trip(Udp(spts=(0, 1023), inv=frozenset({"sport"}))) == Udp(spts=(1024, 65535))
+
+
+def test_bare_plus_interface() -> None:
+    sh = Shell()
+    for prog in ("iptables", "iptables-legacy"):
+        sh.ok(f"{prog} -A FORWARD -i + -o +")
+        sh.ok(f"{prog} -A FORWARD ! -i +")
+    assert sh.rules()[-2:] == ["-A FORWARD", "-A FORWARD ! -i +"]
+    assert sh.rules(flavour="iptables-legacy")[-2:] == ["-A FORWARD", "-A FORWARD"]
+    nft = sh.ok("iptables -v -n -L FORWARD").splitlines()[2]
+    legacy = sh.ok("iptables-legacy -v -n -L FORWARD").splitlines()[2]
+    assert " *      *  " in nft and " +      +  " in legacy
+    sh.ok("iptables -D FORWARD -i + -o +")
+
+
+def test_inverted_any_address_is_a_zero_length_payload() -> None:
+    sh = Shell()
+    result = sh("iptables -A INPUT ! -s 0/0")
+    assert result.status == 4
+    assert result.err.startswith("iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument)")
+    sh.ok("iptables-legacy -A INPUT ! -s 0/0")
+    assert sh.rules(flavour="iptables-legacy")[-1] == "-A INPUT ! -s 0.0.0.0/0"
