@@ -15,6 +15,7 @@ class Result:
     status: int
     out: str
     err: str
+    combined: str = ""  # both streams as one pipe receives them
 
     @property
     def text(self) -> str:
@@ -39,7 +40,7 @@ class Shell:
             status = iptables_restore_main(argv, io, self.host)
         else:
             status = iptables_main(argv, io, self.host)
-        return Result(status, io.stdout, io.stderr)
+        return Result(status, io.stdout, io.stderr, io.combined)
 
     def ok(self, line: str, stdin: str = "") -> str:
         result = self(line, stdin)

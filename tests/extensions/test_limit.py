@@ -28,9 +28,12 @@ def test_texts(flavour: str) -> None:
     [
         ("--limit 10001/sec", 'Rate too fast "10001/sec"'),
         ("--limit -1/sec", 'Rate too fast "-1/sec"'),
-        ("--limit 5/fortnight", "bad rate \"5/fortnight\"'"),
-        ("--limit 0/s", "bad rate \"0/s\"'"),
-        ("--limit-burst 10001", 'limit: bad value for option "--limit-burst", or out of range (0-10000).'),
+        ("--limit 5/fortnight", 'bad rate "5/fortnight"\''),
+        ("--limit 0/s", 'bad rate "0/s"\''),
+        (
+            "--limit-burst 10001",
+            'limit: bad value for option "--limit-burst", or out of range (0-10000).',
+        ),
         ("! --limit 5", 'limit: option "--limit" cannot be inverted.'),
     ],
 )

@@ -10,15 +10,23 @@ from nflab.netfilter.skb import Env, Skb
 
 @pytest.mark.parametrize(
     ("given", "shown"),
-    [("0.5", "0.50000000000"), ("0.1", "0.10000000009"), ("0.3333333", "0.33333329996"),
-     ("1", "1.00000000000"), ("0x1p-2", "0.25000000000"), ("nan", "0.00000000000")],
+    [
+        ("0.5", "0.50000000000"),
+        ("0.1", "0.10000000009"),
+        ("0.3333333", "0.33333329996"),
+        ("1", "1.00000000000"),
+        ("0x1p-2", "0.25000000000"),
+        ("nan", "0.00000000000"),
+    ],
 )
 def test_probability_rounding(given: str, shown: str) -> None:
     sh = Shell()
     sh.ok(f"iptables -A INPUT -m statistic --mode random --probability {given}")
     assert sh.rules()[-1] == f"-A INPUT -m statistic --mode random --probability {shown}"
-    assert sh.ok("iptables -L INPUT").splitlines()[-1].endswith(
-        f"statistic mode random probability {shown}"
+    assert (
+        sh.ok("iptables -L INPUT")
+        .splitlines()[-1]
+        .endswith(f"statistic mode random probability {shown}")
     )
 
 
@@ -28,7 +36,9 @@ def test_nth_texts() -> None:
     assert sh.rules(flavour="iptables-legacy")[-1] == (
         "-A INPUT -m statistic --mode nth ! --every 3 --packet 0"
     )
-    assert sh.ok("iptables-legacy -L INPUT").splitlines()[-1].endswith("statistic mode nth ! every 3")
+    assert (
+        sh.ok("iptables-legacy -L INPUT").splitlines()[-1].endswith("statistic mode nth ! every 3")
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,8 +50,14 @@ def test_nth_texts() -> None:
         ("--probability 1", 'statistic: option "--mode" must be specified'),
         ("--mode nth --every 3", 'statistic: option "--every" also requires "--packet".'),
         ("--mode foo", 'Bad mode "foo"'),
-        ("--mode random --probability 1.1", 'statistic: bad value for option "--probability", or out of range (0-1).'),
-        ("--mode random --probability '0.5 '", 'statistic: bad value for option "--probability", or out of range (0-1).'),
+        (
+            "--mode random --probability 1.1",
+            'statistic: bad value for option "--probability", or out of range (0-1).',
+        ),
+        (
+            "--mode random --probability '0.5 '",
+            'statistic: bad value for option "--probability", or out of range (0-1).',
+        ),
     ],
 )
 def test_errors(rule: str, message: str) -> None:
@@ -53,7 +69,13 @@ def test_nth_counts_from_packet() -> None:
     ext, value = parsed_match("-m statistic --mode nth --every 3 --packet 1")
     env, skb = Env(), Skb(ip_packet())
     assert [ext.matches(value, skb, env) for _ in range(7)] == [
-        False, True, False, False, True, False, False,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
     ]
     ext, inverted = parsed_match("-m statistic --mode nth ! --every 2 --packet 0")
     assert [ext.matches(inverted, skb, env) for _ in range(4)] == [False, True, False, True]

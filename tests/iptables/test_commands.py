@@ -118,3 +118,21 @@ def test_option_checks() -> None:
     )
     bad = sh("iptables -F INPUT extra")
     assert (bad.status, bad.err.splitlines()[0]) == (2, "Bad argument `extra'")
+
+
+def test_nft_listing_warns_about_legacy_tables() -> None:
+    sh = Shell()
+    sh.ok("iptables-legacy -N X")
+    listing = sh("iptables -S")
+    assert listing.err == "# Warning: iptables-legacy tables present, use iptables-legacy to see them\n"
+    assert sh("iptables -A INPUT -j ACCEPT").err == ""
+
+
+def test_verbose_echo_survives_a_failure_and_follows_the_error() -> None:
+    # stdout into a pipe is flushed at exit, after the unbuffered error message
+    sh = Shell()
+    io_text = sh("iptables-legacy -v -t nat -A INPUT -j REDIRECT").combined
+    assert io_text.splitlines() == [
+        "iptables: Invalid argument. Run `dmesg' for more information.",
+        "REDIRECT  all opt -- in * out *  0.0.0.0/0  -> 0.0.0.0/0  ",
+    ]

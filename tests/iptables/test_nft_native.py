@@ -58,3 +58,16 @@ def test_inverted_any_address_is_a_zero_length_payload() -> None:
     assert result.err.startswith("iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument)")
     sh.ok("iptables-legacy -A INPUT ! -s 0/0")
     assert sh.rules(flavour="iptables-legacy")[-1] == "-A INPUT ! -s 0.0.0.0/0"
+
+
+def test_restore_stops_at_the_line_of_a_native_match_error() -> None:
+    script = "*filter\n-A INPUT -p tcp -m tcp --dport 22 -m tcp --sport 1000\n-A INPUT -m tcp --dport 5\nCOMMIT\n"
+    result = Shell()("iptables-restore", stdin=script)
+    assert result.status == 2
+    assert result.err.splitlines()[:2] == [
+        "iptables-restore v1.8.9 (nf_tables): TCP match requires '-p tcp'",
+        "Error occurred at line: 3",
+    ]
+    sh = Shell()
+    sh.ok("iptables-restore", stdin=script.replace("-A INPUT -m tcp --dport 5\n", ""))
+    assert sh.rules()[-1] == "-A INPUT -p tcp -m tcp --sport 1000 --dport 22"

@@ -10,8 +10,18 @@ from nflab.iptables.rates import XT_LIMIT_SCALE, rate_text, rate_unit_seconds
 
 @pytest.mark.parametrize(
     ("rate", "seconds"),
-    [("5", 1), ("5/s", 1), ("5/SEC", 1), ("5/minute", 60), ("5/m", 60), ("1/h", 3600),
-     ("1/d", 86400), ("1/days", None), ("1/", None), ("1/x", None)],
+    [
+        ("5", 1),
+        ("5/s", 1),
+        ("5/SEC", 1),
+        ("5/minute", 60),
+        ("5/m", 60),
+        ("1/h", 3600),
+        ("1/d", 86400),
+        ("1/days", None),
+        ("1/", None),
+        ("1/x", None),
+    ],
 )
 def test_units(rate: str, seconds: int | None) -> None:
     assert rate_unit_seconds(rate) == seconds

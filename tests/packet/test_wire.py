@@ -47,15 +47,22 @@ def _pseudo_sum(data: bytes) -> int:
 
 
 def test_tcp_header_options_and_checksum() -> None:
-    tcp = TCP(443, 5555, seq=1, ack=2, flags=0x12, window=1000,
-              options=(TcpOption(2, b"\x05\xb4"), TcpOption(1), TcpOption(4)))
+    tcp = TCP(
+        443,
+        5555,
+        seq=1,
+        ack=2,
+        flags=0x12,
+        window=1000,
+        options=(TcpOption(2, b"\x05\xb4"), TcpOption(1), TcpOption(4)),
+    )
     data = emit(Packet(_ip(6), tcp, b"hello"))
     segment = data[20:]
     assert struct.unpack("!HHII", segment[:12]) == (443, 5555, 1, 2)
     assert segment[12] >> 4 == tcp.header_length // 4 == 7
     assert segment[13] == 0x12
     assert segment[20:28] == b"\x02\x04\x05\xb4\x01\x04\x02\x00"  # MSS, NOP, SACK-perm, pad
-    assert segment[tcp.header_length:] == b"hello"
+    assert segment[tcp.header_length :] == b"hello"
     assert _pseudo_sum(data) == 0
 
 

@@ -161,8 +161,10 @@ class Executor:
 
     # -- commands ---------------------------------------------------------------------
 
-    def run(self, cmd: Command) -> Outcome:
-        out = Outcome()
+    def run(self, cmd: Command, out: Outcome | None = None) -> Outcome:
+        """Carry out ``cmd``; lines go to ``out`` as they are printed, so a caller
+        still has them when the command fails half-way."""
+        out = out if out is not None else Outcome()
         self.verbose_lines = out.stdout if cmd.verbose else None
         c = cmd.command
         if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK):

@@ -13,30 +13,67 @@ from ..iptables.names import Names
 from ..netfilter.state import NetfilterState
 
 
+PIPE_BUFFER = 4096  # glibc's buffer for a stdout that is a pipe (st_blksize)
+
+
 @dataclass
 class Io:
+    """A program's standard streams as a transcript captures them: one pipe for both.
+
+    stderr is unbuffered. stdout into a pipe is fully buffered by stdio: its text
+    reaches the pipe in 4096-byte blocks, or when the program flushes or exits,
+    so an error message usually comes out before the normal output of the same
+    command. Programs that write to stdout directly (``write(2)``, as nc does)
+    or flush after each line use ``buffered=False`` or :meth:`flush`.
+    """
+
     stdin: str = ""
     chunks: list[tuple[int, str]] = field(default_factory=list)
+    buffered: bool = True
+    pending: list[str] = field(default_factory=list)
+    _pending_size: int = 0
 
     def out(self, text: str) -> None:
-        if text:
+        if not text:
+            return
+        if not self.buffered:
             self.chunks.append((1, text))
+            return
+        self.pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size >= PIPE_BUFFER:
+            data = "".join(self.pending)
+            cut = len(data) - len(data) % PIPE_BUFFER
+            self.chunks.append((1, data[:cut]))
+            self.pending = [data[cut:]] if data[cut:] else []
+            self._pending_size = len(data) - cut
 
     def err(self, text: str) -> None:
         if text:
             self.chunks.append((2, text))
 
+    def flush(self) -> None:
+        """``fflush(stdout)``; also what happens at exit."""
+        if self.pending:
+            self.chunks.append((1, "".join(self.pending)))
+            self.pending = []
+            self._pending_size = 0
+
+    def _all(self) -> list[tuple[int, str]]:
+        return self.chunks + ([(1, "".join(self.pending))] if self.pending else [])
+
     @property
     def stdout(self) -> str:
-        return "".join(t for fd, t in self.chunks if fd == 1)
+        return "".join(t for fd, t in self._all() if fd == 1)
 
     @property
     def stderr(self) -> str:
-        return "".join(t for fd, t in self.chunks if fd == 2)
+        return "".join(t for fd, t in self._all() if fd == 2)
 
     @property
     def combined(self) -> str:
-        return "".join(t for _, t in self.chunks)
+        """Both streams as one pipe received them (pending stdout flushed at exit)."""
+        return "".join(t for _, t in self._all())
 
 
 class Host(Protocol):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..iptables.commands import Executor
+from ..iptables.commands import Executor, Outcome
 from ..iptables.errors import BadArgument, ExitStatus, TableError, TryHelp, XtablesError
 from ..iptables.flavour import VERSION, Flavour, flavour_of
-from ..iptables.parse import parse_command
+from ..iptables.parse import Cmd, parse_command
 from .base import Host, Io
 
 
@@ -33,6 +33,7 @@ def try_help(program: str, line: int = -1) -> str:
 def iptables_main(argv: Sequence[str], io: Io, host: Host) -> int:
     flavour, program = flavour_of(argv[0])
     ruleset = host.netfilter.ruleset(flavour.name)
+    outcome = Outcome()
     try:
         warnings: list[str] = []
         try:
@@ -46,7 +47,10 @@ def iptables_main(argv: Sequence[str], io: Io, host: Host) -> int:
         if cmd.help:
             io.out(f"{program} v{VERSION}\n\nUsage: {program} -[ACD] chain rule-specification [options]\n")
             return 0
-        outcome = Executor(ruleset, flavour, host.names).run(cmd)
+        Executor(ruleset, flavour, host.names).run(cmd, outcome)
+        if flavour.is_nft and cmd.command & (Cmd.LIST | Cmd.LIST_RULES) and host.netfilter.legacy.tables:
+            # ``nft_check_xt_legacy``: the kernel has ip_tables tables too
+            io.err("# Warning: iptables-legacy tables present, use iptables-legacy to see them\n")
     except BadArgument as bad:
         io.err(f"Bad argument `{bad.word}'\n" + try_help(program))
         return int(ExitStatus.PARAMETER_PROBLEM)
@@ -55,10 +59,16 @@ def iptables_main(argv: Sequence[str], io: Io, host: Host) -> int:
         return int(th.status)
     except TableError as err:
         io.err(f"iptables: {err.message}\n")
+        _print(io, outcome)  # what was printed before the failure (the -v echo) still comes out
         return int(err.status)
     except XtablesError as err:
         io.err(format_xtables_error(err, flavour, program))
+        _print(io, outcome)
         return int(err.status)
+    _print(io, outcome)
+    return 0
+
+
+def _print(io: Io, outcome: Outcome) -> None:
     for line in outcome.stdout:
         io.out(line + "\n")
-    return 0
