@@ -12,7 +12,6 @@ from typing import Protocol
 from ..iptables.names import Names
 from ..netfilter.state import NetfilterState
 
-
 PIPE_BUFFER = 4096  # glibc's buffer for a stdout that is a pipe (st_blksize)
 
 
