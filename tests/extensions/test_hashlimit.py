@@ -173,3 +173,15 @@ def test_byte_rate() -> None:
     env = Env(now=1.0)
     big = Skb(ip_packet(payload=b"x" * 460))  # 500 bytes on the wire
     assert [ext.matches(value, big, env) for _ in range(4)] == [True, True, False, False]
+
+
+def test_full_table_drops() -> None:
+    ext, value = parsed_match(
+        "-m hashlimit --hashlimit-upto 1/s --hashlimit-mode srcip --hashlimit-name full "
+        "--hashlimit-htable-size 1 --hashlimit-htable-max 2"  # max >= size (8192 by default)
+    )
+    env = Env()
+    for host in (1, 2):
+        assert ext.matches(value, Skb(ip_packet(src=f"10.0.0.{host}")), env)
+    third = Skb(ip_packet(src="10.0.0.3"))
+    assert not ext.matches(value, third, env) and third.hotdrop

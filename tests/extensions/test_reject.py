@@ -78,6 +78,14 @@ def test_icmp_answer_and_drop() -> None:
     assert (answer.icmp.type, answer.icmp.code, answer.icmp.quoted) == (3, 10, packet)
 
 
+def test_input_packets_are_answered_from_their_destination() -> None:
+    ext, value = parsed_target("-j REJECT")
+    env = Env()
+    ext.target(value, Skb(ip_packet(), hook="INPUT"), env)
+    ((_, answer),) = env.events
+    assert answer.ip.src == A("10.0.0.2")
+
+
 def test_forwarded_answer_uses_the_route_source() -> None:
     ext, value = parsed_target("-j REJECT")
     env = Env(route_source=lambda addr: A("10.9.9.9"))

@@ -136,3 +136,14 @@ def test_verbose_echo_survives_a_failure_and_follows_the_error() -> None:
         "iptables: Invalid argument. Run `dmesg' for more information.",
         "REDIRECT  all opt -- in * out *  0.0.0.0/0  -> 0.0.0.0/0  ",
     ]
+
+
+def test_legacy_delete_of_missing_rule_with_extension_target_says_no_chain() -> None:
+    sh = Shell()
+    sh.ok("iptables-legacy -N U")
+    no_such = "iptables: No chain/target/match by that name.\n"
+    bad_rule = "iptables: Bad rule (does a matching rule exist in that chain?).\n"
+    assert sh("iptables-legacy -D INPUT -j LOG").err == no_such
+    assert sh("iptables-legacy -C INPUT -j U").err == no_such
+    assert sh("iptables-legacy -D INPUT -j ACCEPT").err == bad_rule
+    assert sh("iptables -D INPUT -j LOG").err == bad_rule

@@ -28,9 +28,10 @@ A = IPv4Address
 CLIENT = Tuple(6, A("192.168.1.10"), A("198.51.100.7"), 40000, 80)
 PORTS = NatFlag.PROTO_SPECIFIED
 IPS = NatFlag.MAP_IPS
+NONE = NatFlag(0)
 
 
-def rng_of(flags: NatFlag = NatFlag(0), lo: str = "0.0.0.0", hi: str | None = None,
+def rng_of(flags: NatFlag = NONE, lo: str = "0.0.0.0", hi: str | None = None,
            ports: tuple[int, int] = (0, 0), base: int = 0) -> NatRange:
     return NatRange(flags, A(lo), A(hi or lo), ports[0], ports[1], base)
 

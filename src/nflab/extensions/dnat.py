@@ -8,7 +8,7 @@ Revision 2 carries the whole ``struct nf_nat_range2``, so a shifted port map
 from __future__ import annotations
 
 from ..iptables.extension import register
-from ..iptables.natspec import NatTarget, flag_options, range_option
+from ..iptables.natspec import NatTarget, flag_options, nat_option
 from ..netfilter.natrange import Manip, NatRange, setup_nat
 from ..netfilter.skb import Env, Skb, XtVerdict
 
@@ -17,7 +17,7 @@ from ..netfilter.skb import Env, Skb, XtVerdict
 class DnatTarget(NatTarget):
     name = "DNAT"
     revision = 2
-    options = (range_option("to-destination", mand=True), *flag_options("random", "persistent"))
+    options = (nat_option("to-destination", mand=True), *flag_options("random", "persistent"))
     range_option = "to-destination"
     list_label = "to:"
     compat = False

@@ -205,12 +205,12 @@ def evaluate(value: Hashlimit, skb: Skb, env: Env) -> bool:
     table.collect(now)
     key = group_key(cfg, skb)
     if key is None:
-        skb.extra["hotdrop"] = True
+        skb.hotdrop = True
         return False
     info = table.entries.get(key)
     if info is None:
         if len(table.entries) >= table.max_entries:
-            skb.extra["hotdrop"] = True  # "max count of N reached": the packet is dropped
+            skb.hotdrop = True  # "max count of N reached": the packet is dropped
             return False
         info = table.entries[key] = _init(cfg, now)
     else:

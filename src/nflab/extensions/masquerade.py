@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..iptables.extension import register
-from ..iptables.natspec import NatTarget, flag_options, range_option
+from ..iptables.natspec import NatTarget, flag_options, nat_option
 from ..netfilter.ctview import CtDir
 from ..netfilter.natrange import Manip, NatFlag, NatRange, setup_nat
 from ..netfilter.skb import Env, Skb, XtVerdict
@@ -19,7 +19,7 @@ from ..netfilter.skb import Env, Skb, XtVerdict
 @register
 class MasqueradeTarget(NatTarget):
     name = "MASQUERADE"
-    options = (range_option("to-ports"), *flag_options("random", "random-fully"))
+    options = (nat_option("to-ports"), *flag_options("random", "random-fully"))
     range_option = "to-ports"
     list_label = "masq ports: "
     skip_colon = True

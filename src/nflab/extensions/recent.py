@@ -62,7 +62,8 @@ class RecentTable:
     mask: IPv4Address
     nstamps_max_mask: int
     entries: list[RecentEntry] = field(default_factory=list)
-    seen_rules: set[int] = field(default_factory=set)
+    # the rules (match values) already attached, kept alive so their ids stay theirs
+    seen_rules: dict[int, Recent] = field(default_factory=dict)
 
     def lookup(self, addr: IPv4Address, ttl: int) -> RecentEntry | None:
         for e in self.entries:
@@ -224,10 +225,10 @@ class RecentMatch(MatchExtension):
         t = tables.get(value.name)
         if t is None:
             t = tables[value.name] = RecentTable(value.name, value.mask, need)
-        elif id(value) not in t.seen_rules and need > t.nstamps_max_mask:
+        elif t.seen_rules.get(id(value)) is not value and need > t.nstamps_max_mask:
             t.flush()  # a rule needing a longer history resets the list
             t.nstamps_max_mask = need
-        t.seen_rules.add(id(value))
+        t.seen_rules[id(value)] = value
         return t
 
     def matches(self, value: Recent, skb: Skb, env: Env) -> bool:

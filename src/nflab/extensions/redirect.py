@@ -12,7 +12,7 @@ from typing import Any
 
 from ..iptables.errors import ParameterProblem
 from ..iptables.extension import RuleContext, register
-from ..iptables.natspec import NatTarget, flag_options, range_option
+from ..iptables.natspec import NatTarget, flag_options, nat_option
 from ..netfilter.natrange import Manip, NatFlag, NatRange, setup_nat
 from ..netfilter.skb import Env, Skb, XtVerdict
 
@@ -22,7 +22,7 @@ LOOPBACK = IPv4Address("127.0.0.1")
 @register
 class RedirectTarget(NatTarget):
     name = "REDIRECT"
-    options = (range_option("to-ports"), *flag_options("random"))
+    options = (nat_option("to-ports"), *flag_options("random"))
     range_option = "to-ports"
     list_label = "redir ports "
     skip_colon = True

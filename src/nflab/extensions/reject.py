@@ -101,7 +101,8 @@ class RejectTarget(TargetExtension):
                 pkt,
                 entry[2],
                 source=lambda: env.route_source(pkt.ip.src),
-                local=dst_type == "LOCAL",
+                # addressed to this host (``RTCF_LOCAL``): always so in INPUT
+                local=skb.hook == "INPUT" or dst_type == "LOCAL",
                 ttl=env.default_ttl,
                 ident=env.rng.getrandbits(16),
                 pkttype=skb.pkttype,

@@ -6,7 +6,7 @@ IPv4 SNAT has only revision 0: the compat range without a base port.
 from __future__ import annotations
 
 from ..iptables.extension import register
-from ..iptables.natspec import NatTarget, flag_options, range_option
+from ..iptables.natspec import NatTarget, flag_options, nat_option
 from ..netfilter.natrange import Manip, NatRange, setup_nat
 from ..netfilter.skb import Env, Skb, XtVerdict
 
@@ -15,7 +15,7 @@ from ..netfilter.skb import Env, Skb, XtVerdict
 class SnatTarget(NatTarget):
     name = "SNAT"
     options = (
-        range_option("to-source", mand=True),
+        nat_option("to-source", mand=True),
         *flag_options("random", "random-fully", "persistent"),
     )
     range_option = "to-source"

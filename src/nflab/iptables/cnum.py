@@ -14,6 +14,9 @@ def strtoumax(s: str, base: int = 0) -> tuple[int | None, int, bool]:
     Accepts leading white space, a sign (a minus negates modulo 2**64, like C)
     and, for base 0 or 16, a ``0x`` prefix; base 0 reads a leading ``0`` as octal.
     """
+    if base in (0, 10) and s.isascii() and s.isdigit() and (s[0] != "0" or len(s) == 1):
+        value = int(s)  # plain decimal, the usual case: what the loop below computes
+        return (UINTMAX, len(s), True) if value > UINTMAX else (value, len(s), False)
     i, n = 0, len(s)
     while i < n and s[i] in " \t\n\r\f\v":
         i += 1

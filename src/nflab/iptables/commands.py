@@ -172,7 +172,7 @@ class Executor:
                 # iptables-nft builds its kernel rule first (``nft_cmd_new``): native
                 # tcp/udp expressions, read back merged; errors before any chain lookup
                 self._check_table_name(cmd.table)
-                cmd.rules = [nft_readback(rule) for rule in cmd.rules]
+                cmd.rules = self._kernel_rules(cmd.rules)
             if cmd.verbose:
                 # ``print_firewall_line`` for each expanded rule, before the kernel sees it
                 out.stdout.extend(echo_rule(rule, self.names) for rule in cmd.rules)
@@ -196,6 +196,10 @@ class Executor:
         elif c == Cmd.SET_POLICY:
             self._policy(cmd)
         return out
+
+    def _kernel_rules(self, rules: list[Rule]) -> list[Rule]:
+        """iptables-nft: the rules as the kernel will hold them (native expressions read back)."""
+        return [nft_readback(rule) for rule in rules]
 
     def _rule_command(self, cmd: Command) -> None:
         c = cmd.command
@@ -231,12 +235,19 @@ class Executor:
                 self._check_jump_exists(table, rule)
                 index = _find(table.chains[cmd.chain].rules, rule)
                 if index is None:
-                    raise TableError(BAD_RULE)
+                    raise TableError(self._not_found_message(rule))
                 if c == Cmd.DELETE:
                     table.writable(cmd.chain).delete(index)
             if c == Cmd.CHECK:
                 return
         self._commit(table, creates=True)
+
+    def _not_found_message(self, rule: Rule) -> str:
+        """libiptc's delete/check of a rule whose target is an extension or a chain
+        ends with ENOENT ("No chain/target/match"); iptables-nft always says "Bad rule"."""
+        if not self.flavour.is_nft and isinstance(rule.target, (TargetEntry, Jump)):
+            return NO_SUCH
+        return BAD_RULE
 
     def _check_jump_exists(self, table: Table, rule: Rule) -> None:
         if isinstance(rule.target, Jump) and rule.target.chain not in table.chains:

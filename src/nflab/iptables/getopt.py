@@ -183,8 +183,10 @@ def glibc_complaint(cursor: GetoptLong, code: object, longopts: Sequence[LongOpt
         if not candidates:
             return f"unrecognized option '{word}'"
         first = candidates[0]
-        if any((o.has_arg, o.code) != (first.has_arg, first.code) for o in candidates[1:]):
-            listed = " ".join(f"'--{o.name}'" for o in candidates)
+        # glibc lists the first candidate and those that differ from it (aliases collapse)
+        others = [o for o in candidates[1:] if (o.has_arg, o.code) != (first.has_arg, first.code)]
+        if others:
+            listed = " ".join(f"'--{o.name}'" for o in (first, *others))
             return f"option '{word}' is ambiguous; possibilities: {listed}"
         match = first
     if eq and match.has_arg == NO_ARG:

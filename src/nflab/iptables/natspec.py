@@ -172,7 +172,6 @@ class NatTarget(TargetExtension):
         generic_parse(call)
         rng: NatRange = call.data.get("range", NatRange())
         key = call.opt.id
-        assert call.arg is not None or key in _FLAG_OPTIONS
         portok = call.proto in PORT_PROTOS  # the -p given before this option
         if key == "to-ports":
             rng = parse_ports(call.arg or "", portok, call.names, rng)
@@ -200,7 +199,8 @@ class NatTarget(TargetExtension):
             raise KernelRejected("EINVAL")
 
 
-def range_option(name: str, mand: bool = False) -> Opt:
+def nat_option(name: str, mand: bool = False) -> Opt:
+    """The ``--to-*`` entry of a NAT target (a string parsed by :func:`parse_to`/:func:`parse_ports`)."""
     return Opt(name, OptType.STRING, mand=mand)
 
 
@@ -212,6 +212,6 @@ __all__ = [
     "nat_text",
     "parse_ports",
     "parse_to",
-    "range_option",
+    "nat_option",
     "range_text",
 ]

@@ -154,9 +154,15 @@ def nft_readback(rule: Rule) -> Rule:
         ext_t = find_target(target.name)
         if ext_t is not None:
             target = TargetEntry(target.name, ext_t.nft_readback(target.value))
-    return replace(
-        rule, iface_in=iface_in, iface_out=iface_out, matches=tuple(out), target=target
-    )
+    matches = tuple(out)
+    if (
+        iface_in == rule.iface_in
+        and iface_out == rule.iface_out
+        and target is rule.target
+        and matches == rule.matches
+    ):
+        return rule  # the usual case: what was stored reads back the same (keep the objects)
+    return replace(rule, iface_in=iface_in, iface_out=iface_out, matches=matches, target=target)
 
 
 def check_payloads(rule: Rule) -> None:

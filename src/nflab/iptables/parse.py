@@ -36,8 +36,8 @@ from .getopt import (
     OptionTable,
 )
 from .names import Names
-from .rule import STANDARD_VERDICTS, MatchEntry, Rule, Target, TargetEntry, Verdict
-from .xtoptions import Call, Opt
+from .rule import STANDARD_VERDICTS, Jump, MatchEntry, Rule, Target, TargetEntry, Verdict
+from .xtoptions import Call, Opt, final_check
 
 OPTSTRING = "-:A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x"
 
@@ -107,6 +107,17 @@ _ILLEGAL = {
 }
 
 
+_CMD_VALUES: dict[int, Cmd] = {}
+
+
+def _cmd(value: int) -> Cmd:
+    """``Cmd(value)``, remembered (IntFlag arithmetic is slow and the values are few)."""
+    found = _CMD_VALUES.get(value)
+    if found is None:
+        found = _CMD_VALUES[value] = Cmd(value)
+    return found
+
+
 def cmd2char(cmd: int) -> str:
     i = 0
     while cmd > 1:
@@ -136,6 +147,29 @@ class Command:
     options: int = 0
     help: bool = False
     version: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddrStep:
+    """``-s``/``-d`` took the argv word at ``index``."""
+
+    letter: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtStep:
+    """An extension's option, as its parse was called (``index`` -1: not a word of its own)."""
+
+    slot: int
+    opt: Opt
+    arg: str | None
+    invert: bool
+    proto: int
+    proto_invert: bool
+    index: int
+    optind: int  # the cursor before the call
+    optind_after: int
 
 
 @dataclass
@@ -206,6 +240,12 @@ class Parser:
         self.iface_out = ""
         self.goto = False
         self.table_set = False
+        # learning a template (parse_templates): the steps that consumed argument words
+        self.record: list[AddrStep | ExtStep] | None = None
+        self.opaque = False
+        self.srcs: list[Net] = []
+        self.dsts: list[Net] = []
+        self.context: RuleContext | None = None
 
     # -- option lists --------------------------------------------------------------
 
@@ -253,11 +293,12 @@ class Parser:
     def _add_command(self, new: Cmd, others: Cmd, invert: bool) -> None:
         if invert:
             raise ParameterProblem("unexpected '!' flag")
-        if self.cmd.command & ~others:
+        current = int(self.cmd.command)
+        if current & ~int(others):
             raise ParameterProblem(
-                f"Cannot use -{cmd2char(new)} with -{cmd2char(self.cmd.command & ~others)}"
+                f"Cannot use -{cmd2char(new)} with -{cmd2char(current & ~int(others))}"
             )
-        self.cmd.command |= new
+        self.cmd.command = _cmd(current | int(new))
 
     def _set_option(self, ch: str, invert: bool) -> None:
         bit = _OPT_BIT[ch]
@@ -360,9 +401,13 @@ class Parser:
         elif c == "s":
             self._set_option("s", invert)
             self.src_text = arg
+            if self.record is not None:
+                self._note_value("s", arg)
         elif c == "d":
             self._set_option("d", invert)
             self.dst_text = arg
+            if self.record is not None:
+                self._note_value("d", arg)
         elif c == "g":
             assert arg is not None
             self._set_option("j", invert)
@@ -495,7 +540,30 @@ class Parser:
             proto_invert="p" in self.invflags,
             warnings=self.cmd.warnings,
         )
+        if self.record is None:
+            loaded.ext.parse(call)
+            return
+        before, warned = self.cursor.optind, len(self.cmd.warnings)
         loaded.ext.parse(call)
+        if len(self.cmd.warnings) != warned:
+            self.opaque = True  # what it printed would have to be replayed too
+        index = self._value_index(arg)
+        self.record.append(
+            ExtStep(loaded.slot, opt, arg, invert, call.proto, call.proto_invert, index, before, self.cursor.optind)
+        )
+
+    def _value_index(self, arg: str | None) -> int:
+        """Where in argv the option's argument was, when it was a word of its own."""
+        cur = self.cursor
+        if arg is None or cur._nextchar or cur.argv[cur.optind - 1] != arg:
+            return -1
+        return cur.optind - 1
+
+    def _note_value(self, letter: str, arg: str | None) -> None:
+        assert self.record is not None
+        index = self._value_index(arg)
+        if index >= 0:
+            self.record.append(AddrStep(letter, index))
 
     def _load_proto(self) -> bool:
         """Implicit ``-m tcp`` after ``-p tcp`` when an unknown option shows up."""
@@ -537,6 +605,7 @@ class Parser:
             )
             for m in self.matches:
                 entries.append(MatchEntry(m.ext.name, _finalize(m, context)))
+            self.context = context
         if self.target is not None:
             ext = self.target.ext
             target = TargetEntry(ext.real_name or ext.name, _finalize(self.target, context))
@@ -548,6 +617,7 @@ class Parser:
             raise ParameterProblem("nothing appropriate following !")
         srcs = parse_address_list(self.src_text, self.names) if self.src_text is not None else [ANY]
         dsts = parse_address_list(self.dst_text, self.names) if self.dst_text is not None else [ANY]
+        self.srcs, self.dsts = srcs, dsts
         self._post_parse_checks(srcs, dsts)
         if cmd.command == Cmd.REPLACE and (len(srcs) != 1 or len(dsts) != 1):
             raise ParameterProblem("Replacement rule does not specify a unique address")
@@ -587,21 +657,33 @@ class Parser:
             raise ParameterProblem("! not allowed with multiple source or destination IP addresses")
 
 
-def _finalize(loaded: _Loaded, context: Any) -> Any:
-    from .xtoptions import final_check
+_GENERIC_CHECKS: dict[Extension, bool] = {}
 
-    value = loaded.ext.finalize(loaded.state, loaded.seen, context)
-    if loaded.ext.uses_generic_checks:
-        final_check(loaded.ext.name, loaded.ext.options, loaded.seen)
+
+def _finalize(loaded: _Loaded, context: Any) -> Any:
+    ext = loaded.ext
+    value = ext.finalize(loaded.state, loaded.seen, context)
+    generic = _GENERIC_CHECKS.get(ext)
+    if generic is None:
+        generic = _GENERIC_CHECKS[ext] = ext.uses_generic_checks
+    if generic:
+        final_check(ext.name, ext.options, loaded.seen)
     return value
 
 
-def _standard_target(name: str, goto: bool) -> Target:
-    from .rule import Jump
+_TARGETS: dict[tuple[str, bool], Target] = {}
 
-    if name in STANDARD_VERDICTS and not goto:
-        return Verdict(name)
-    return Jump(name, goto)
+
+def _standard_target(name: str, goto: bool) -> Target:
+    """The standard target of a verdict or chain name; the values are immutable and
+    shared by every rule that uses them."""
+    found = _TARGETS.get((name, goto))
+    if found is None:
+        if len(_TARGETS) > 4096:
+            _TARGETS.clear()
+        found = Verdict(name) if name in STANDARD_VERDICTS and not goto else Jump(name, goto)
+        _TARGETS[(name, goto)] = found
+    return found
 
 
 def _proto_match_name(protocol: str, names: Names, numeric: bool) -> str | None:
@@ -612,14 +694,26 @@ def _proto_match_name(protocol: str, names: Names, numeric: bool) -> str | None:
     return protocol
 
 
+_GOOD_TARGET_NAMES: set[str] = set()
+
+
 def _parse_target_name(name: str) -> str:
+    if name in _GOOD_TARGET_NAMES:
+        return name
+    _check_target_name(name)
+    if len(_GOOD_TARGET_NAMES) > 4096:
+        _GOOD_TARGET_NAMES.clear()
+    _GOOD_TARGET_NAMES.add(name)
+    return name
+
+
+def _check_target_name(name: str) -> None:
     if len(name) < 1:
         raise ParameterProblem("Invalid target name (too short)")
     if len(name.encode()) >= 29:
         raise ParameterProblem(f"Invalid target name `{name}' (28 chars max)")
     if any(ch.isspace() for ch in name):
         raise ParameterProblem(f"Invalid target name `{name}'")
-    return name
 
 
 def assert_valid_chain_name(name: str) -> None:
@@ -688,6 +782,18 @@ def parse_command(
     ``warnings`` collects the lines iptables prints to stderr while parsing
     (they are printed even when the parse then fails); it becomes ``cmd.warnings``.
     """
+    return _templates.parse(argv, names, restore, line, warnings)
+
+
+def parse_uncached(
+    argv: Sequence[str],
+    names: Names,
+    *,
+    restore: bool = False,
+    line: int = -1,
+    warnings: list[str] | None = None,
+) -> Command:
+    """:func:`parse_command` without the template cache (what the cache must agree with)."""
     parser = Parser(argv, names, restore=restore, line=line)
     if warnings is not None:
         parser.cmd.warnings = warnings
@@ -695,3 +801,5 @@ def parse_command(
 
 
 __all__ = ["Cmd", "Command", "MatchExtension", "TargetExtension", "parse_command", "assert_valid_chain_name"]
+
+from . import parse_templates as _templates  # noqa: E402  (uses the names above)

@@ -51,6 +51,7 @@ TABLE_MAXNAMELEN = 32  # XT_TABLE_MAXNAMELEN
 NFT_ERRMSG_SIZE = 1024  # ``nft_action``: the buffer the batch errors are written into
 _DELIMS = " \t\n"
 _DMESG_HINT = " Run `dmesg' for more information."
+_RULE_COMMANDS = (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,10 @@ class SectionExecutor(Executor):
     def _edit(self, name: str) -> Table:
         self._check_table_name(name)
         return self.table
+
+    def _kernel_rules(self, rules: list[Rule]) -> list[Rule]:
+        """Read back already, as the restore built them at their line."""
+        return rules
 
     def _table_for_read(self, name: str) -> Table:
         self._check_table_name(name)
@@ -523,7 +528,7 @@ class Restore:
             except TableError:
                 raise RestoreFailed(f"line {self.line} failed") from None
             return
-        if section.held is None:
+        if cmd.command in _RULE_COMMANDS:
             # iptables-nft builds the kernel rule as it reads the line (``nft_cmd_new``):
             # "TCP match requires '-p tcp'" stops the restore right here
             cmd.rules = [nft_readback(rule) for rule in cmd.rules]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ..iptables.names import Names
-from ..programs.base import NetfilterState
+from ..netfilter.state import NetfilterState
 from .clock import SimClock
 from .files import Filesystem, NullDevice
 

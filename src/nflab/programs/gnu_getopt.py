@@ -1,9 +1,9 @@
 """GNU ``getopt_long`` for the coreutils-style programs (grep, head, sort...).
 
 These programs let glibc print the option errors (``opterr = 1``) and permute
-the arguments, so options may follow operands. The cursor itself is the
-iptables one (:mod:`nflab.iptables.getopt`); this module adds the
-permutation and glibc's messages, word for word.
+the arguments, so options may follow operands. The cursor and glibc's
+messages are those of :mod:`nflab.iptables.getopt`; this module adds the
+permutation.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..iptables.getopt import MISSING_ARG, NO_ARG, NON_OPTION, UNKNOWN, GetoptLong, LongOpt
+from ..iptables.getopt import (
+    MISSING_ARG,
+    NO_ARG,
+    NON_OPTION,
+    UNKNOWN,
+    GetoptLong,
+    LongOpt,
+    glibc_complaint,
+)
 
 __all__ = ["GetoptError", "LongOpt", "Parsed", "gnu_getopt", "NO_ARG"]
 
@@ -40,32 +48,8 @@ def gnu_getopt(argv: Sequence[str], shortopts: str, longopts: Sequence[LongOpt])
             assert found.arg is not None
             operands.append(found.arg)
         elif found.code in (UNKNOWN, MISSING_ARG):
-            raise GetoptError(_message(cursor, longopts, found.code == MISSING_ARG))
+            raise GetoptError(glibc_complaint(cursor, found.code, longopts))
         else:
             options.append((found.code, found.arg))
     operands.extend(cursor.argv[cursor.optind :])
     return Parsed(tuple(options), tuple(operands))
-
-
-def _message(cursor: GetoptLong, longopts: Sequence[LongOpt], missing: bool) -> str:
-    word = cursor.argv[cursor.optind - 1]
-    if not word.startswith("--"):
-        if missing:
-            return f"option requires an argument -- '{cursor.optopt}'"
-        return f"invalid option -- '{cursor.optopt}'"
-    body = word[2:]
-    name, eq, _ = body.partition("=")
-    exact = next((o for o in longopts if o.name == name), None)
-    candidates = [exact] if exact else [o for o in longopts if o.name.startswith(name)]
-    if not candidates:
-        return f"unrecognized option '{word}'"
-    first = candidates[0]
-    ambiguous = [first, *(o for o in candidates[1:] if (o.has_arg, o.code) != (first.has_arg, first.code))]
-    if len(ambiguous) > 1:
-        listed = " ".join(f"'--{o.name}'" for o in ambiguous)
-        return f"option '--{name}' is ambiguous; possibilities: {listed}"
-    if missing:
-        return f"option '--{first.name}' requires an argument"
-    if eq and first.has_arg == NO_ARG:
-        return f"option '--{first.name}' doesn't allow an argument"
-    return f"unrecognized option '{word}'"  # pragma: no cover - getopt found nothing else

@@ -147,7 +147,9 @@ def printf_format(fmt: str, args: Sequence[str], escape_style: str = "echo") -> 
     return result
 
 
-def _one_pass(fmt: str, pending: list[str], out: list[str], result: PrintfResult, style: str) -> bool:
+def _one_pass(
+    fmt: str, pending: list[str], out: list[str], result: PrintfResult, style: str
+) -> bool:
     used = False
     pos = 0
     while pos < len(fmt):

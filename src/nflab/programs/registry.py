@@ -15,7 +15,7 @@ from .system import NotSimulated, Program, System
 
 _IPTABLES = "nflab.programs.iptables:iptables_main"
 _SAVE = "nflab.programs.iptables_save:iptables_save_main"
-_RESTORE = "nflab.programs.iptables_restore:iptables_restore_main"
+_RESTORE = "nflab.programs.registry:iptables_restore"
 
 PROGRAMS: dict[str, str] = {
     "iptables": _IPTABLES,
@@ -39,7 +39,7 @@ PROGRAMS: dict[str, str] = {
     "head": "nflab.programs.textutils:head_main",
     "tail": "nflab.programs.textutils:tail_main",
     "wc": "nflab.programs.textutils:wc_main",
-    "sort": "nflab.programs.textutils:sort_main",
+    "sort": "nflab.programs.sorting:sort_main",
     "grep": "nflab.programs.grep:grep_main",
 }
 
@@ -64,6 +64,16 @@ def find_program(name: str) -> Program | None:
         return _missing(base)
     program: Program = getattr(module, attr)
     return program
+
+
+def iptables_restore(argv: Sequence[str], io: Io, system: System) -> int:
+    """iptables-restore reading a file operand from the machine's files."""
+    from .iptables_restore import iptables_restore_main
+
+    def read_file(name: str) -> str:
+        return system.fs.read(system.fs.resolve(name, system.cwd))
+
+    return iptables_restore_main(argv, io, system, read_file)
 
 
 def _missing(name: str) -> Program:

@@ -79,8 +79,9 @@ class ShellSyntaxError(Exception):
     ``newline``, dash ``end of file``).
     """
 
-    def __init__(self, line: int, token: str | None = None, quote: str | None = None,
-                 want_word: bool = False):
+    def __init__(
+        self, line: int, token: str | None = None, quote: str | None = None, want_word: bool = False
+    ):
         super().__init__(token or quote or "end of file")
         self.line = line
         self.token = token
@@ -125,7 +126,11 @@ def tokenize(text: str, brace_expansion: bool) -> list[Token]:
         else:
             start_line = line
             word, i, line = _read_word(text, i, line, brace_expansion)
-            if word.text.isdigit() and all(not s.quoted for s in word.segments) and text[i : i + 1] in "<>":
+            if (
+                word.text.isdigit()
+                and all(not s.quoted for s in word.segments)
+                and text[i : i + 1] in ("<", ">")
+            ):
                 tokens.append(Token("io", word.text, start_line))
             else:
                 tokens.append(Token("word", word.text, start_line, word))
@@ -224,8 +229,29 @@ def _check_expansion(text: str, i: int) -> None:
 # -- grammar ------------------------------------------------------------------------
 
 RESERVED = frozenset(
-    "if then else elif fi do done case esac while until for in function select time "
-    "{ } ! [[ ]]".split()
+    [
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "while",
+        "until",
+        "for",
+        "in",
+        "function",
+        "select",
+        "time",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+    ]
 )
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 

@@ -38,6 +38,22 @@ class NotSimulated(Exception):
 
 def read_input(system: System, io: Io, name: str) -> str:
     """The text of a file operand, ``-`` meaning standard input. Raises FsError."""
-    if name == "-":
-        return io.stdin
-    return system.fs.read(system.fs.resolve(name, system.cwd))
+    path = system.fs.resolve(name, system.cwd)
+    if name == "-" or path == "/dev/stdin":
+        text, io.stdin = io.stdin, ""  # standard input can be read only once
+        return text
+    return system.fs.read(path)
+
+
+def error(io: Io, text: str) -> None:
+    """gnulib's ``error()``: flush stdout first, so the message lands after what came before."""
+    io.flush()
+    io.err(text)
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a text, without their newline (only ``\\n`` ends a line)."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines

@@ -1,0 +1,256 @@
+"""Parse templates: rules that differ only in their argument values parse alike.
+
+A restore file (or a script of ``iptables -A``) repeats a few rule shapes
+with different addresses and ports. Where getopt goes through a command line
+never depends on the words consumed as option *arguments*, so once one line
+of a shape has been parsed, another line of the same shape is the same
+:class:`~.parse.Command` except for what those words produce: the addresses
+of ``-s``/``-d``, and the values of the extensions whose options took them.
+
+A :class:`Template` is learnt from a full parse that records which argv words
+were such arguments. Instantiating it for a new line re-runs exactly the
+value-dependent parts: the address parses, and, for each extension that took
+a value word, its option parses (with the new words) and its final check.
+Anything unusual -- an error, a warning, a different number of addresses --
+falls back to the full parse, which then says what the real parse says. The
+shape key keeps every other word literally, so the getopt path, the loaded
+extensions, the command, chain and target are the template's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .addresses import Net, parse_address_list
+from .errors import BadArgument, ParameterProblem, TryHelp, XtablesError
+from .extension import Extension, RuleContext
+from .getopt import GetoptLong
+from .names import Names
+from .parse import OPTSTRING, AddrStep, Command, ExtStep, Parser, _finalize, _Loaded
+from .rule import MatchEntry, Rule, Target, TargetEntry
+from .xtoptions import Call
+
+MAX_TEMPLATES = 2048
+
+# Option words that were seen taking an argument word whose value the template
+# replays (``-s``, ``--dport``...). Only the words after them are abstracted.
+_VALUE_WORDS: set[str] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """An extension that took at least one value word: replayed per line."""
+
+    ext: Extension
+    steps: tuple[ExtStep, ...]
+    entry: int  # its index among the rule's matches, -1 for the target
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    names: Names
+    restore: bool
+    positions: tuple[int, ...]
+    command: Command  # the learnt parse; copied for each line
+    src_index: int  # argv index of the -s word, -1 when literal
+    dst_index: int
+    srcs: tuple[Net, ...]
+    dsts: tuple[Net, ...]
+    slots: tuple[_Slot, ...]
+    context: RuleContext | None
+    prototype: Rule | None  # the first rule: generic part, matches, target
+
+
+_NOT_LEARNABLE = object()
+_TEMPLATES: dict[tuple[object, ...], object] = {}
+
+
+def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
+    """The key of a command line: every word after a value word is a placeholder."""
+    key: list[str | None] = list(argv)
+    positions: list[int] = []
+    i, n = 1, len(argv)
+    while i < n - 1:
+        if argv[i] in _VALUE_WORDS:
+            key[i + 1] = None
+            positions.append(i + 1)
+            i += 2
+        else:
+            i += 1
+    return tuple(key), tuple(positions)
+
+
+def parse(
+    argv: Sequence[str], names: Names, restore: bool, line: int, warnings: list[str] | None
+) -> Command:
+    """``parse_command``: a template's instance when one fits, else a full parse."""
+    key, positions = shape(argv)
+    full_key = (id(names), restore, key)
+    template = _TEMPLATES.get(full_key)
+    if isinstance(template, Template) and template.names is names:
+        cmd = _instantiate(template, argv, names, warnings)
+        if cmd is not None:
+            return cmd
+    parser = Parser(argv, names, restore=restore, line=line)
+    if warnings is not None:
+        parser.cmd.warnings = warnings
+    if template is None:
+        parser.record = []
+    cmd = parser.parse()
+    if template is None:
+        _learn(parser, argv, names, restore)
+    return cmd
+
+
+def _learn(parser: Parser, argv: Sequence[str], names: Names, restore: bool) -> None:
+    record = parser.record
+    assert record is not None
+    cmd = parser.cmd
+    values = sorted(step.index for step in record if step.index >= 0)
+    for index in values:
+        _VALUE_WORDS.add(argv[index - 1])
+    key, positions = shape(argv)
+    full_key = (id(names), restore, key)
+    if len(_TEMPLATES) >= MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    learnable = (
+        not parser.opaque
+        and not cmd.warnings
+        and list(positions) == values
+        and len(set(values)) == len(values)
+        and (cmd.rules or not positions)
+    )
+    if not learnable:
+        _TEMPLATES[full_key] = _NOT_LEARNABLE
+        return
+    src_index = dst_index = -1
+    by_slot: dict[int, list[ExtStep]] = {}
+    for step in record:
+        if isinstance(step, AddrStep):
+            if step.letter == "s":
+                src_index = step.index
+            else:
+                dst_index = step.index
+        else:
+            by_slot.setdefault(step.slot, []).append(step)
+    slots = []
+    for slot, steps in by_slot.items():
+        if all(step.index < 0 for step in steps):
+            continue  # only literal arguments: its value is the template's
+        loaded = parser.slots[slot]
+        entry = -1 if loaded is parser.target else parser.matches.index(loaded)
+        slots.append(_Slot(loaded.ext, tuple(steps), entry))
+    _TEMPLATES[full_key] = Template(
+        names=names,
+        restore=restore,
+        positions=positions,
+        command=cmd,
+        src_index=src_index,
+        dst_index=dst_index,
+        srcs=tuple(parser.srcs),
+        dsts=tuple(parser.dsts),
+        slots=tuple(slots),
+        context=parser.context,
+        prototype=cmd.rules[0] if cmd.rules else None,
+    )
+
+
+def _instantiate(
+    template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None
+) -> Command | None:
+    """The template's command for this line, or None to let the full parse decide."""
+    try:
+        return _build(template, argv, names, warnings)
+    except (XtablesError, BadArgument, TryHelp, ValueError):
+        return None
+
+
+def _build(template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None) -> Command | None:
+    proto = template.prototype
+    matches: tuple[MatchEntry, ...] = ()
+    target: Target | None = None
+    if proto is not None:
+        matches, target = proto.matches, proto.target
+    if template.slots:
+        replaced = list(matches)
+        for slot in template.slots:
+            value = _replay(slot, template.context, argv, names)
+            if value is None:
+                return None
+            if slot.entry < 0:
+                assert isinstance(target, TargetEntry)
+                target = TargetEntry(target.name, value[0])
+            else:
+                replaced[slot.entry] = MatchEntry(replaced[slot.entry].name, value[0])
+        matches = tuple(replaced)
+    srcs = _addresses(template.srcs, template.src_index, argv, names)
+    dsts = _addresses(template.dsts, template.dst_index, argv, names)
+    if srcs is None or dsts is None:
+        return None
+    # a shallow copy of the learnt command: its other fields are immutable values
+    cmd = Command.__new__(Command)
+    cmd.__dict__.update(template.command.__dict__)
+    cmd.warnings = warnings if warnings is not None else []
+    if proto is None:
+        cmd.rules = []
+        return cmd
+    cmd.rules = [
+        Rule(
+            src=s,
+            dst=d,
+            iface_in=proto.iface_in,
+            iface_out=proto.iface_out,
+            proto=proto.proto,
+            fragment=proto.fragment,
+            inv=proto.inv,
+            matches=matches,
+            target=target,
+        )
+        for s in srcs
+        for d in dsts
+    ]
+    return cmd
+
+
+def _addresses(learnt: tuple[Net, ...], index: int, argv: Sequence[str], names: Names) -> tuple[Net, ...] | list[Net] | None:
+    if index < 0:
+        return learnt
+    found = parse_address_list(argv[index], names)
+    # a different count could change what the post-parse checks say
+    return found if len(found) == len(learnt) else None
+
+
+def _replay(slot: _Slot, context: RuleContext | None, argv: Sequence[str], names: Names) -> tuple[object] | None:
+    """Run the extension's option parses again with this line's words, then its final check."""
+    ext = slot.ext
+    loaded = _Loaded(ext, ext.new_state())
+    printed: list[str] = []
+    cursor: GetoptLong | None = None
+    for step in slot.steps:
+        if cursor is None:
+            cursor = GetoptLong(argv, OPTSTRING)
+        cursor.optind = step.optind
+        arg = argv[step.index] if step.index >= 0 else step.arg
+        call = Call(
+            ext.name,
+            step.opt,
+            arg,
+            step.invert,
+            loaded.state,
+            loaded.seen,
+            names,
+            cursor=cursor,
+            proto=step.proto,
+            proto_invert=step.proto_invert,
+            warnings=printed,
+        )
+        ext.parse(call)
+        if printed or cursor.optind != step.optind_after:
+            return None
+    if context is None:
+        raise ParameterProblem("no rule context")  # cannot happen: extensions were loaded
+    return (_finalize(loaded, context),)
+
+
+__all__ = ["Template", "parse", "shape"]
