@@ -25,6 +25,7 @@ from ..iptables.extension import find_match, find_target
 from ..iptables.rule import TargetEntry
 from .conntrack import ConntrackTable, Timeouts, resolve, update
 from .engine import Tracer, run_chain
+from .nat import nat_hook
 from .skb import CtState, Env, Skb, XtVerdict
 from .state import NetfilterState
 from .tables import Ruleset
@@ -61,12 +62,11 @@ def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
 
 @dataclass
 class HookRunner:
-    """Runs hooks for one namespace; ``nat`` applies NAT bindings (see :mod:`.nat`)."""
+    """Runs the hooks of one namespace."""
 
     netfilter: NetfilterState
     conntrack: ConntrackTable
     timeouts: Callable[[], Timeouts]
-    nat: Callable[[str, Skb, Env, Tracer | None], XtVerdict] | None = None
     _cache_key: tuple[int, int] | None = None
     _cache_value: bool = False
 
@@ -89,9 +89,9 @@ class HookRunner:
                 self._confirm(skb, env)
                 continue
             if stage == "nat":
-                if skb.ct is None or self.nat is None:
-                    continue
-                verdict = self.nat(hook, skb, env, tracer)
+                if skb.ct is None:
+                    continue  # untracked packets are never translated
+                verdict = nat_hook(hook, skb, env, tracer, self._tables)
             else:
                 verdict = self._tables(stage, hook, skb, env, tracer)
             if verdict is not XtVerdict.ACCEPT:

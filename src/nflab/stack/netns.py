@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface
 
-from ..netfilter.conntrack import ConntrackTable
+from ..netfilter.conntrack import ConntrackTable, Timeouts
+from ..netfilter.hooks import HookRunner
+from ..netfilter.skb import Env
 from ..netfilter.state import NetfilterState
 from .interfaces import Interface, LinkKind
 from .routing import Fib, Route
@@ -49,6 +51,75 @@ class Netns:
         self._macs = MacAllocator(ns_id)
         self.add_interface("lo", LinkKind.LOOPBACK, mac=bytes(6), mtu=65536)
         self.add_address("lo", IPv4Interface("127.0.0.1/8"))
+        self.env = self._make_env()
+        self.hooks = HookRunner(self.netfilter, self.conntrack, self.timeouts)
+
+    # -- what netfilter asks of the namespace --------------------------------------------
+
+    def timeouts(self) -> Timeouts:
+        prefix = "net.netfilter."
+        return Timeouts(
+            {k[len(prefix):]: self.sysctls.get_int(k) for k in self.sysctls.values if k.startswith(prefix)}
+        )
+
+    def address_type(self, addr: IPv4Address, dev: str | None = None) -> str:
+        """``inet_addr_type``: the route type of an address (LOCAL, BROADCAST, UNICAST...)."""
+        if int(addr) == 0xFFFFFFFF:
+            return "BROADCAST"
+        if addr.is_multicast:
+            return "MULTICAST"
+        if int(addr) == 0:
+            return "UNSPEC"
+        hit = self.fib.lookup(addr)
+        if hit is None:
+            return "UNREACHABLE" if dev is None else "UNICAST"
+        if dev is not None and hit.route.dev != dev and hit.route.kind != "unicast":
+            return "UNICAST"
+        return {"local": "LOCAL", "broadcast": "BROADCAST", "unicast": "UNICAST"}.get(hit.route.kind, hit.route.kind.upper())
+
+    def route_source(self, addr: IPv4Address) -> IPv4Address | None:
+        hit = self.fib.lookup(addr)
+        if hit is None:
+            return None
+        if hit.route.kind == "local":
+            return addr
+        if hit.src is not None:
+            return hit.src
+        iface = self.interfaces.get(hit.route.dev)
+        return iface.primary_address if iface else None
+
+    def iface_select_source(self, dev: str, toward: IPv4Address) -> IPv4Address | None:
+        """``inet_select_addr``: an address of ``dev`` in the nexthop's subnet, else the first."""
+        iface = self.interfaces.get(dev)
+        if iface is None or not iface.addresses:
+            return None
+        for a in iface.addresses:
+            if toward in a.network:
+                return a.ip
+        return iface.addresses[0].ip
+
+    def iface_first_address(self, dev: str) -> IPv4Address | None:
+        iface = self.interfaces.get(dev)
+        return iface.primary_address if iface else None
+
+    def _make_env(self) -> Env:
+        """The environment rules evaluate in; ``now``/``wall_clock`` are set per packet."""
+        return Env(
+            address_types=self.address_type,
+            local_addresses=lambda: frozenset(self.local_addresses()),
+            route_source=self.route_source,
+            iface_select_source=self.iface_select_source,
+            iface_first_address=self.iface_first_address,
+            nat_tuple_taken=lambda t: self.conntrack.tuple_taken(t),
+            route_mtu=lambda addr: self._route_mtu(addr),
+        )
+
+    def _route_mtu(self, addr: IPv4Address) -> int | None:
+        hit = self.fib.lookup(addr)
+        if hit is None:
+            return None
+        iface = self.interfaces.get(hit.route.dev)
+        return iface.mtu if iface else None
 
     # -- links -------------------------------------------------------------------
 
