@@ -87,8 +87,19 @@ def nflab_save(host: SimpleHost, flavour: str) -> float:
 
 def nflab_append(host: SimpleHost, flavour: str, i: int) -> float:
     io = Io()
-    argv = [f"iptables-{flavour}", "-A", "INPUT", "-s", f"192.0.2.{i}", "-p", "udp", "--dport",
-            "53", "-j", "ACCEPT"]
+    argv = [
+        f"iptables-{flavour}",
+        "-A",
+        "INPUT",
+        "-s",
+        f"192.0.2.{i}",
+        "-p",
+        "udp",
+        "--dport",
+        "53",
+        "-j",
+        "ACCEPT",
+    ]
     start = time.perf_counter()
     status = iptables_main(argv, io, host)
     elapsed = time.perf_counter() - start
@@ -145,10 +156,15 @@ def main() -> None:
                 best, hosts[flavour] = elapsed, host
         rows.append(Row(f"nflab restore ({flavour})", best))
     for flavour in ("nft", "legacy"):
-        rows.append(Row(f"nflab save ({flavour})", _best(args.runs, lambda f=flavour: nflab_save(hosts[f], f))))
+        rows.append(
+            Row(
+                f"nflab save ({flavour})",
+                _best(args.runs, lambda f=flavour: nflab_save(hosts[f], f)),
+            )
+        )
     for flavour in ("nft", "legacy"):
         counter = iter(range(1, 1000))
-        secs = _best(args.runs, lambda f=flavour: nflab_append(hosts[f], f, next(counter)))
+        secs = _best(args.runs, lambda f=flavour, c=counter: nflab_append(hosts[f], f, next(c)))
         rows.append(Row(f"nflab iptables -A into {n} ({flavour})", secs))
     kept, peak = memory_per_rule(text, n)
     real: dict[str, float | None] = {}
@@ -166,10 +182,14 @@ def main() -> None:
     report(rows, real, n, kept, peak)
 
 
-def report(rows: list[Row], real: dict[str, float | None], n: int, kept: float, peak: float) -> None:
+def report(
+    rows: list[Row], real: dict[str, float | None], n: int, kept: float, peak: float
+) -> None:
     restore_nft = rows[0].seconds or 0.0
     print(f"{n} rules, Python {sys.version.split()[0]}")
-    print(f"{'what':44s} {'seconds':>9s} {'target':>8s} {'vs real nft':>12s} {'vs real legacy':>15s}")
+    print(
+        f"{'what':44s} {'seconds':>9s} {'target':>8s} {'vs real nft':>12s} {'vs real legacy':>15s}"
+    )
     for row in rows:
         secs = f"{row.seconds:9.4f}" if row.seconds is not None else f"{'-':>9s}"
         kind = "restore" if "restore" in row.what else "save" if "save" in row.what else "append"
@@ -182,8 +202,10 @@ def report(rows: list[Row], real: dict[str, float | None], n: int, kept: float, 
             else:
                 ratios.append("")
         print(f"{row.what:44s} {secs} {target} {ratios[0]:>12s} {ratios[1]:>15s}  {row.note}")
-    print(f"memory kept per rule: {kept:.0f} B (target {BYTES_PER_RULE_TARGET} B); "
-          f"peak during restore: {peak:.0f} B/rule")
+    print(
+        f"memory kept per rule: {kept:.0f} B (target {BYTES_PER_RULE_TARGET} B); "
+        f"peak during restore: {peak:.0f} B/rule"
+    )
     if restore_nft:
         print(f"restore throughput: {n / restore_nft:,.0f} rules/s")
 

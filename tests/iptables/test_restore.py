@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import Shell
-from nflab.iptables.restore import (
+from nflab.iptables.restore_format import (
     input_lines,
     nft_batch_message,
     parse_counters,
@@ -28,7 +28,9 @@ def saved(sh: Shell, flavour: str) -> list[str]:
     return [line for line in text.splitlines() if not line.startswith("#")]
 
 
-def restore(text: str, flavour: str, args: str = "", sh: Shell | None = None) -> tuple[Shell, int, str]:
+def restore(
+    text: str, flavour: str, args: str = "", sh: Shell | None = None
+) -> tuple[Shell, int, str]:
     sh = sh or Shell()
     result = sh(f"iptables-{flavour}-restore {args}".strip(), stdin=text)
     return sh, result.status, result.out + result.err
@@ -39,7 +41,14 @@ def restore(text: str, flavour: str, args: str = "", sh: Shell | None = None) ->
 
 def test_split_params_quotes_and_escapes() -> None:
     assert split_params('-A X  -m comment --comment "a b"\t-j  ACCEPT\n') == [
-        "-A", "X", "-m", "comment", "--comment", "a b", "-j", "ACCEPT",
+        "-A",
+        "X",
+        "-m",
+        "comment",
+        "--comment",
+        "a b",
+        "-j",
+        "ACCEPT",
     ]
     assert split_params(r'--comment "say \"hi\"" x') == ["--comment", 'say "hi"', "x"]
     assert split_params('x "" y') == ["x", "", "y"]  # a closing quote always ends a word
@@ -81,7 +90,9 @@ def test_input_lines_like_fgets() -> None:
 
 
 def test_nft_batch_message_buffer() -> None:
-    errors = [f"\nline {n}: RULE_APPEND failed (Invalid argument): rule in chain INPUT" for n in range(40)]
+    errors = [
+        f"\nline {n}: RULE_APPEND failed (Invalid argument): rule in chain INPUT" for n in range(40)
+    ]
     text = nft_batch_message(errors)
     assert len(text) == 1023 or len(text) < 1024
     assert text.startswith(errors[0] + errors[1])
@@ -97,8 +108,12 @@ def test_restore_with_counters(flavour: str) -> None:
     sh, status, out = restore(text, flavour, "-c")
     assert (status, out) == (0, "")
     assert saved(sh, flavour) == [
-        "*filter", ":INPUT ACCEPT [1:2]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
-        "[3:4] -A INPUT -j ACCEPT", "COMMIT",
+        "*filter",
+        ":INPUT ACCEPT [1:2]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "[3:4] -A INPUT -j ACCEPT",
+        "COMMIT",
     ]
     sh, status, _ = restore(text, flavour)
     assert saved(sh, flavour)[1] == ":INPUT ACCEPT [0:0]"
@@ -115,7 +130,9 @@ def test_missing_commit(flavour: str) -> None:
 
 
 def test_tables_before_a_failure_stay_committed() -> None:
-    text = "*filter\n:INPUT DROP [1:2]\n-A INPUT -j ACCEPT\nCOMMIT\n*nat\n-A FOO -j ACCEPT\nCOMMIT\n"
+    text = (
+        "*filter\n:INPUT DROP [1:2]\n-A INPUT -j ACCEPT\nCOMMIT\n*nat\n-A FOO -j ACCEPT\nCOMMIT\n"
+    )
     sh, status, out = restore(text, "nft")
     assert (status, out) == (1, f"{NFT}: line 6 failed: No chain/target/match by that name.\n")
     assert saved(sh, "nft")[1:2] == [":INPUT DROP [0:0]"]
@@ -186,7 +203,8 @@ def test_loops_only_when_a_hook_reaches_them(flavour: str) -> None:
     _, status, out = restore(reachable, flavour)
     if flavour == "nft":
         assert (status, out.splitlines()[1]) == (
-            4, "line 6: RULE_APPEND failed (Too many links): rule in chain INPUT"
+            4,
+            "line 6: RULE_APPEND failed (Too many links): rule in chain INPUT",
         )
     else:
         assert (status, out) == (1, "iptables-restore: line 7 failed\n")
@@ -197,17 +215,22 @@ def test_chain_lines() -> None:
     assert restore(dup, "nft")[1] == 0  # nft flushes an existing chain
     _, status, out = restore(dup, "legacy")
     assert status == 2
-    assert out.startswith("iptables-restore v1.8.9 (legacy): error creating chain 'FOO':File exists\n")
+    assert out.startswith(
+        "iptables-restore v1.8.9 (legacy): error creating chain 'FOO':File exists\n"
+    )
     _, status, out = restore("*filter\n:INPUT BLAH [0:0]\nCOMMIT\n", "nft")
     assert (status, out) == (1, f"{NFT}: line 2 failed: Bad policy name.\n")
     _, status, out = restore("*filter\n:INPUT BLAH [0:0]\nCOMMIT\n", "legacy")
     assert (status, out) == (
-        1, "iptables-restore v1.8.9 (legacy): Can't set policy `BLAH' on `INPUT' line 2: Bad policy name\n"
+        1,
+        "iptables-restore v1.8.9 (legacy): Can't set policy `BLAH' on `INPUT' line 2: Bad policy name\n",
     )
     sh, status, _ = restore("*filter\n:FOO ACCEPT [0:0]\nCOMMIT\n", "nft")
     assert status == 0 and ":FOO - [0:0]" in saved(sh, "nft")
     _, status, out = restore("*filter\n:INPUT\nCOMMIT\n", "legacy")
-    assert out.startswith("iptables-restore v1.8.9 (legacy): iptables-restore: line 2 policy invalid\n")
+    assert out.startswith(
+        "iptables-restore v1.8.9 (legacy): iptables-restore: line 2 policy invalid\n"
+    )
     _, status, out = restore("*filter\n:INPUT ACCEPT\nCOMMIT\n", "nft", "-c")
     assert out.startswith(f"{NFT} v1.8.9 (nf_tables): invalid policy counters for chain 'INPUT'\n")
 

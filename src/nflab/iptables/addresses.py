@@ -101,6 +101,9 @@ def plen_mask(plen: int) -> int:
     return (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
 
 
+_PREFIXES = {(0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF if n else 0: n for n in range(33)}
+
+
 @dataclass(frozen=True, slots=True)
 class Net:
     """An address with its mask, host bits cleared (what the kernel stores)."""
@@ -117,10 +120,12 @@ class Net:
 
     def save_text(self) -> str:
         """``save_ipv4_addr``: ``addr/len``, a non-contiguous mask stays dotted."""
-        plen = prefix_of(self.mask)
+        plen = _PREFIXES.get(self.mask)
+        n = int(self.addr)
+        addr = f"{n >> 24}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"  # str(IPv4Address), faster
         if plen is None:
-            return f"{self.addr}/{IPv4Address(self.mask)}"
-        return f"{self.addr}/{plen}"
+            return f"{addr}/{IPv4Address(self.mask)}"
+        return f"{addr}/{plen}"
 
     def list_text(self, numeric: bool, names: Names) -> str:
         """``ipv4_addr_to_string`` + mask: ``anywhere`` / ``0.0.0.0/0``; hosts drop ``/32``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..netfilter.jumps import JumpGraph
 from ..netfilter.tables import BUILTIN_CHAINS, Chain, Ruleset, Table
 from .errors import ExitStatus, KernelRejected, ParameterProblem, TableError, XtablesError
 from .extension import RuleContext, find_match, find_target
@@ -18,9 +19,10 @@ from .names import Names
 from .nft_native import check_payloads, is_native, nft_readback
 from .output import ListFormat, chain_header, echo_rule, list_rule, save_rule
 from .parse import Cmd, Command
-from .rule import Counters, Jump, Rule, TargetEntry
+from .rule import Counters, Jump, Rule, TargetEntry, Verdict
 
 NO_SUCH = "No chain/target/match by that name."
+_RULE_OPS = {Cmd.APPEND: "RULE_APPEND", Cmd.INSERT: "RULE_INSERT", Cmd.REPLACE: "RULE_REPLACE"}
 BAD_RULE = "Bad rule (does a matching rule exist in that chain?)."
 
 
@@ -100,6 +102,10 @@ class Executor:
         if isinstance(target, Jump):
             self._check_jump(table, chain, target, op)
         self._check_extensions(table, chain, rule, op, table.hooks_reaching(chain))
+        if self.flavour.is_nft and target == Verdict("QUEUE"):
+            # iptables-nft writes QUEUE as nft's native queue expression, which this
+            # kernel lacks (no nft_queue): the batch fails with ENOENT
+            raise self._kernel_error(op, chain, KernelRejected("ENOENT"))
         if isinstance(target, Jump):
             # a new jump makes the callee reachable from more hooks: re-check it (nft_chain_validate)
             hooks = table.hooks_reaching(chain)
@@ -117,7 +123,8 @@ class Executor:
             raise ParameterProblem(f"Couldn't load target `{target.chain}':No such file or directory\n")
         if dest.builtin:
             raise self._kernel_error(op, chain, KernelRejected("EOPNOTSUPP" if self.flavour.is_nft else "EINVAL"))
-        if chain in _closure(table, target.chain) or chain == target.chain:
+        # both kernels refuse only a loop that a hook reaches (``-A A -j A`` alone is fine)
+        if JumpGraph(table).loop_if_added(chain, target.chain):
             if self.flavour.is_nft:
                 raise NftBatchError(op, "Too many links", f"rule in chain {chain}")
             raise TableError("Too many levels of symbolic links.")
@@ -131,31 +138,37 @@ class Executor:
         hooks: frozenset[str],
         reported_chain: str | None = None,
     ) -> None:
-        context = RuleContext(
-            table=table.name,
-            chain=chain,
-            proto=rule.proto,
-            proto_invert="p" in rule.inv,
-            hooks=hooks,
-            flavour=self.flavour.name,
-            names=self.names,
-            match_names=tuple(m.name for m in rule.matches),
-            matches=rule.matches,
-            builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
-        )
+        context: RuleContext | None = None
+
+        def rule_context() -> RuleContext:
+            return RuleContext(
+                table=table.name,
+                chain=chain,
+                proto=rule.proto,
+                proto_invert="p" in rule.inv,
+                hooks=hooks,
+                flavour=self.flavour.name,
+                names=self.names,
+                match_names=tuple(m.name for m in rule.matches),
+                matches=rule.matches,
+                builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
+            )
+
+        nft = self.flavour.is_nft
         try:
-            if self.flavour.is_nft:
+            if nft:
                 check_payloads(rule)
             for m in rule.matches:
                 ext = find_match(m.name)
-                if self.flavour.is_nft and is_native(m, rule.proto):
+                if nft and is_native(m, rule.proto):
                     continue  # native nf_tables expressions: no xt checkentry runs
                 if ext is not None:
+                    context = context or rule_context()
                     ext.kernel_check(m.value, context)
             if isinstance(rule.target, TargetEntry):
                 text = find_target(rule.target.name)
                 if text is not None:
-                    text.kernel_check(rule.target.value, context)
+                    text.kernel_check(rule.target.value, context or rule_context())
         except KernelRejected as err:
             raise self._kernel_error(op, reported_chain or chain, err) from None
 
@@ -208,7 +221,7 @@ class Executor:
         if c in (Cmd.DELETE, Cmd.CHECK) and cmd.chain not in table.chains:
             raise TableError(BAD_RULE)
         self._chain(table, cmd.chain)
-        op = {Cmd.APPEND: "RULE_APPEND", Cmd.INSERT: "RULE_INSERT", Cmd.REPLACE: "RULE_REPLACE"}.get(c, "")
+        op = _RULE_OPS.get(c, "")
         counters = Counters(*cmd.counters) if cmd.counters else None
         if c == Cmd.APPEND:
             for rule in cmd.rules:
@@ -271,9 +284,10 @@ class Executor:
     def _list(self, cmd: Command) -> list[str]:
         table = self._table_for_read(cmd.table)
         if cmd.chain is not None and cmd.chain not in table.chains:
-            if self.flavour.is_nft and cmd.command & Cmd.LIST:
-                raise TableError(
+            if self.flavour.is_nft:  # -L and -S alike, an xtables_error (program prefix, status 1)
+                raise XtablesError(
                     f"chain `{cmd.chain}' in table `{cmd.table}' is incompatible, use 'nft' tool.",
+                    ExitStatus.OTHER_PROBLEM,
                 )
             raise TableError(NO_SUCH)
         chains = self._chains_selected(table, cmd.chain)
@@ -282,10 +296,11 @@ class Executor:
         fmt = ListFormat(cmd.numeric, cmd.verbose > 0, cmd.exact, cmd.line_numbers)
         lines: list[str] = []
         for i, chain in enumerate(chains):
-            if i:
-                lines.append("")
-            refs = 0 if chain.builtin else table.references(chain.name)
-            lines.extend(chain_header(chain.name, chain.policy, chain.policy_counters, refs, fmt))
+            if not cmd.rulenum:  # ``-L CHAIN N`` prints the rule alone, without the header
+                if i:
+                    lines.append("")
+                refs = 0 if chain.builtin else table.references(chain.name)
+                lines.extend(chain_header(chain.name, chain.policy, chain.policy_counters, refs, fmt))
             for n, (rule, counters) in enumerate(zip(chain.rules, chain.counters, strict=True), 1):
                 if cmd.rulenum and n != cmd.rulenum:
                     continue
@@ -362,16 +377,17 @@ class Executor:
             if chain.builtin:
                 raise TableError(_legacy_errno_message("EINVAL"))
             victims = [cmd.chain]
-        doomed = set(victims)
+        # A chain still jumped to, or holding rules, cannot go. The nft batch stops at the
+        # first such chain (EBUSY); libiptc tries every chain and reports the last errno.
+        # Either way nothing is deleted. (A deletable chain is empty: it holds no jumps.)
+        failure = None
         for name in victims:
-            chain = table.chains[name]
-            referenced = any(
-                r.jumps_to() == name for c in table.chains.values() if c.name not in doomed for r in c.rules
-            ) or (cmd.chain is not None and table.references(name) > 0)
-            if referenced or (chain.rules and cmd.chain is not None):
-                if self.flavour.is_nft:
-                    raise NftBatchError("CHAIN_DEL", "Device or resource busy", f"chain {name}")
-                raise TableError("Too many links." if referenced else "Directory not empty.")
+            problem = "EMLINK" if table.references(name) else "ENOTEMPTY" if table.chains[name].rules else None
+            if problem and self.flavour.is_nft:
+                raise NftBatchError("CHAIN_DEL", "Device or resource busy", f"chain {name}")
+            failure = problem or failure
+        if failure:
+            raise TableError(_legacy_errno_message(failure))
         for name in victims:
             self._say(f"Deleting chain `{name}'")
             table.remove_chain(name)

@@ -178,8 +178,23 @@ def check_payloads(rule: Rule) -> None:
 
 def is_native(entry: MatchEntry, proto: int) -> bool:
     """Whether iptables-nft keeps this match as native expressions (no xt checkentry)."""
-    ext = find_match(entry.name)
-    return ext is not None and ext.nft_native(entry.value, proto) is not None
+    try:
+        key = (entry, proto)
+        known = _NATIVE.get(key)
+    except TypeError:  # a value that cannot be hashed: just work it out
+        key, known = None, None
+    if known is None:
+        ext = find_match(entry.name)
+        known = ext is not None and ext.nft_native(entry.value, proto) is not None
+        if key is not None:
+            if len(_NATIVE) >= 4096:
+                _NATIVE.clear()
+            _NATIVE[key] = known
+    return known
+
+
+# is_native is a pure function of the (immutable) match and protocol
+_NATIVE: dict[tuple[MatchEntry, int], bool] = {}
 
 
 __all__ = ["PortCmp", "check_payloads", "decode_ports", "encode_ports", "is_native", "nft_readback"]

@@ -149,6 +149,20 @@ def _save_iface(letter: str, iface: str, inverted: bool, flavour: str) -> str:
     return f"{' !' if inverted else ''} -{letter} {iface}"
 
 
+_SHOWS: dict[tuple[int, int], tuple[Names, Show]] = {}
+
+
+def _save_show(names: Names, proto: int) -> Show:
+    """The (immutable) numeric Show of iptables-save, one per machine and protocol."""
+    key = (id(names), proto)
+    known = _SHOWS.get(key)
+    if known is None or known[0] is not names:
+        if len(_SHOWS) >= 1024:
+            _SHOWS.clear()
+        known = _SHOWS[key] = (names, Show(True, names, proto))
+    return known[1]
+
+
 def save_rule(
     rule: Rule,
     names: Names,
@@ -158,19 +172,22 @@ def save_rule(
 ) -> str:
     """The text after ``-A CHAIN`` (starting with a space), ``-c P B`` when counters given."""
     out = []
+    inv = rule.inv
     for letter, net in (("s", rule.src), ("d", rule.dst)):
-        inverted = letter in rule.inv
+        inverted = letter in inv
         if net.mask == 0 and not inverted and int(net.addr) == 0:
             continue
         out.append(f"{' !' if inverted else ''} -{letter} {net.save_text()}")
-    out.append(_save_iface("i", rule.iface_in, "i" in rule.inv, flavour))
-    out.append(_save_iface("o", rule.iface_out, "o" in rule.inv, flavour))
+    if rule.iface_in:
+        out.append(_save_iface("i", rule.iface_in, "i" in inv, flavour))
+    if rule.iface_out:
+        out.append(_save_iface("o", rule.iface_out, "o" in inv, flavour))
     if rule.proto > 0:
         pname = proto_name(rule.proto, names)
-        out.append((" !" if "p" in rule.inv else "") + f" -p {pname or rule.proto}")
+        out.append((" !" if "p" in inv else "") + f" -p {pname or rule.proto}")
     if rule.fragment:
-        out.append((" !" if "f" in rule.inv else "") + " -f")
-    show = Show(True, names, rule.proto)
+        out.append((" !" if "f" in inv else "") + " -f")
+    show = _save_show(names, rule.proto)
     for m in rule.matches:
         ext = find_match(m.name)
         out.append(f" -m {m.name}")

@@ -20,7 +20,7 @@ extensions, the command, chain and target are the template's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .addresses import Net, parse_address_list
 from .errors import BadArgument, ParameterProblem, TryHelp, XtablesError
@@ -32,6 +32,7 @@ from .rule import MatchEntry, Rule, Target, TargetEntry
 from .xtoptions import Call
 
 MAX_TEMPLATES = 2048
+MAX_REMEMBERED = 4096  # replayed values kept per template slot
 
 # Option words that were seen taking an argument word whose value the template
 # replays (``-s``, ``--dport``...). Only the words after them are abstracted.
@@ -40,11 +41,17 @@ _VALUE_WORDS: set[str] = set()
 
 @dataclass(frozen=True, slots=True)
 class _Slot:
-    """An extension that took at least one value word: replayed per line."""
+    """An extension that took at least one value word: replayed per line.
+
+    ``values`` remembers the values replays gave for the words seen (a replay
+    is a pure function of them: same steps, names and rule context).
+    """
 
     ext: Extension
     steps: tuple[ExtStep, ...]
     entry: int  # its index among the rule's matches, -1 for the target
+    words: tuple[int, ...]  # the argv indices of its value words
+    values: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +75,28 @@ _TEMPLATES: dict[tuple[object, ...], object] = {}
 
 def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
     """The key of a command line: every word after a value word is a placeholder."""
+    words = _VALUE_WORDS
+    positions = [i + 1 for i, word in enumerate(argv[1:-1], 1) if word in words]
+    if not positions:
+        return tuple(argv), ()
+    if any(b - a == 1 for a, b in zip(positions, positions[1:], strict=False)):
+        positions = _taken_values(argv)  # a value word that is itself a value
     key: list[str | None] = list(argv)
+    for i in positions:
+        key[i] = None
+    return tuple(key), tuple(positions)
+
+
+def _taken_values(argv: Sequence[str]) -> list[int]:
     positions: list[int] = []
     i, n = 1, len(argv)
     while i < n - 1:
         if argv[i] in _VALUE_WORDS:
-            key[i + 1] = None
             positions.append(i + 1)
             i += 2
         else:
             i += 1
-    return tuple(key), tuple(positions)
+    return positions
 
 
 def parse(
@@ -140,7 +158,8 @@ def _learn(parser: Parser, argv: Sequence[str], names: Names, restore: bool) -> 
             continue  # only literal arguments: its value is the template's
         loaded = parser.slots[slot]
         entry = -1 if loaded is parser.target else parser.matches.index(loaded)
-        slots.append(_Slot(loaded.ext, tuple(steps), entry))
+        words = tuple(step.index for step in steps if step.index >= 0)
+        slots.append(_Slot(loaded.ext, tuple(steps), entry, words))
     _TEMPLATES[full_key] = Template(
         names=names,
         restore=restore,
@@ -166,7 +185,9 @@ def _instantiate(
         return None
 
 
-def _build(template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None) -> Command | None:
+def _build(
+    template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None
+) -> Command | None:
     proto = template.prototype
     matches: tuple[MatchEntry, ...] = ()
     target: Target | None = None
@@ -175,14 +196,23 @@ def _build(template: Template, argv: Sequence[str], names: Names, warnings: list
     if template.slots:
         replaced = list(matches)
         for slot in template.slots:
-            value = _replay(slot, template.context, argv, names)
+            words = tuple(argv[i] for i in slot.words)
+            value = slot.values.get(words)
             if value is None:
-                return None
+                replayed = _replay(slot, template.context, argv, names)
+                if replayed is None:
+                    return None
+                if len(slot.values) >= MAX_REMEMBERED:
+                    slot.values.clear()
+                value = slot.values[words] = (
+                    MatchEntry(slot.ext.name, replayed[0]) if slot.entry >= 0 else replayed[0]
+                )
             if slot.entry < 0:
                 assert isinstance(target, TargetEntry)
-                target = TargetEntry(target.name, value[0])
+                target = TargetEntry(target.name, value)
             else:
-                replaced[slot.entry] = MatchEntry(replaced[slot.entry].name, value[0])
+                assert isinstance(value, MatchEntry)
+                replaced[slot.entry] = value
         matches = tuple(replaced)
     srcs = _addresses(template.srcs, template.src_index, argv, names)
     dsts = _addresses(template.dsts, template.dst_index, argv, names)
@@ -213,7 +243,9 @@ def _build(template: Template, argv: Sequence[str], names: Names, warnings: list
     return cmd
 
 
-def _addresses(learnt: tuple[Net, ...], index: int, argv: Sequence[str], names: Names) -> tuple[Net, ...] | list[Net] | None:
+def _addresses(
+    learnt: tuple[Net, ...], index: int, argv: Sequence[str], names: Names
+) -> tuple[Net, ...] | list[Net] | None:
     if index < 0:
         return learnt
     found = parse_address_list(argv[index], names)
@@ -221,7 +253,9 @@ def _addresses(learnt: tuple[Net, ...], index: int, argv: Sequence[str], names: 
     return found if len(found) == len(learnt) else None
 
 
-def _replay(slot: _Slot, context: RuleContext | None, argv: Sequence[str], names: Names) -> tuple[object] | None:
+def _replay(
+    slot: _Slot, context: RuleContext | None, argv: Sequence[str], names: Names
+) -> tuple[object] | None:
     """Run the extension's option parses again with this line's words, then its final check."""
     ext = slot.ext
     loaded = _Loaded(ext, ext.new_state())

@@ -23,33 +23,23 @@ Where the two backends check things differs, and so do their messages:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..netfilter.jumps import JumpGraph
 from ..netfilter.tables import BUILTIN_CHAINS, Chain, Ruleset, Table
-from .commands import Executor, NftBatchError
-from .errors import (
-    ExitStatus,
-    KernelRejected,
-    OtherProblem,
-    ParameterProblem,
-    TableError,
-    XtablesError,
-)
+from .commands import NftBatchError
+from .errors import ExitStatus, OtherProblem, ParameterProblem, TableError, XtablesError
 from .flavour import Flavour
 from .names import Names
 from .nft_native import nft_readback
-from .parse import Cmd, Command, assert_valid_chain_name, parse_command
-from .rule import STANDARD_VERDICTS, Counters, Jump, Rule
+from .parse import Cmd, assert_valid_chain_name, parse_command
+from .restore_format import nft_batch_message, parse_counters, rule_counters, split_params
+from .restore_format import words as strtok_words
+from .restore_section import RuleRefused, SectionExecutor, restore_chain, set_policy
+from .rule import STANDARD_VERDICTS, Counters
 
-FGETS_SIZE = 10240  # the line buffer of both programs
 MAX_ARGC = 255  # ``struct argv_store``
-PARAM_SIZE = 1024  # ``struct xt_param_buf``
 CHAIN_MAXNAMELEN = 29  # XT_EXTENSION_MAXNAMELEN
 TABLE_MAXNAMELEN = 32  # XT_TABLE_MAXNAMELEN
-NFT_ERRMSG_SIZE = 1024  # ``nft_action``: the buffer the batch errors are written into
-_DELIMS = " \t\n"
 _DMESG_HINT = " Run `dmesg' for more information."
 _RULE_COMMANDS = (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE, Cmd.DELETE, Cmd.CHECK)
 
@@ -70,248 +60,6 @@ class RestoreFailed(Exception):
         super().__init__(message)
         self.message = message
         self.status = ExitStatus.OTHER_PROBLEM
-
-
-class _RuleRefused(Exception):
-    """nft: the kernel refused this rule; the error is listed at ``COMMIT``."""
-
-
-# -- the line format ---------------------------------------------------------------
-
-
-def input_lines(text: str) -> list[str]:
-    """What successive ``fgets(buffer, 10240)`` calls return (newlines kept)."""
-    lines = text.split("\n")
-    out = [line + "\n" for line in lines[:-1]]
-    if lines[-1]:
-        out.append(lines[-1])
-    limit = FGETS_SIZE - 1
-    if any(len(line) > limit for line in out):
-        out = [line[i : i + limit] for line in out for i in range(0, len(line), limit)]
-    return out
-
-
-def _words(text: str) -> list[str]:
-    """The tokens successive ``strtok(..., " \\t\\n")`` calls return."""
-    return [w for w in re.split(r"[ \t\n]+", text) if w]
-
-
-def split_params(text: str) -> list[str]:
-    """``add_param_to_argv``: words split on blanks, ``"..."`` quoting with ``\\`` escapes."""
-    if '"' not in text:
-        words = text.replace("\t", " ").replace("\n", " ").split(" ")
-        params = [w for w in words if w]
-        for w in params:
-            if len(w) >= PARAM_SIZE:
-                raise ParameterProblem("Parameter too long!")
-        return params
-    params = []
-    buf: list[str] = []
-    quote_open = escaped = False
-    for ch in text:
-        if quote_open:
-            if escaped:
-                buf.append(ch)
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quote_open = False
-                params.append("".join(buf))  # a closing quote always ends a word, even ""
-                buf = []
-            else:
-                buf.append(ch)
-        elif ch == '"':
-            quote_open = True
-        elif ch in _DELIMS:
-            if buf:
-                params.append("".join(buf))
-                buf = []
-        else:
-            buf.append(ch)
-        if len(buf) >= PARAM_SIZE:
-            raise ParameterProblem("Parameter too long!")
-    if buf:
-        params.append("".join(buf))
-    return params
-
-
-def _strtok(buf: list[str], pos: int, delims: str) -> tuple[str | None, int]:
-    """``strtok`` on a mutable buffer: the token at ``pos`` and where the next call starts."""
-    n = len(buf)
-    while pos < n and buf[pos] in delims:
-        pos += 1
-    if pos >= n or buf[pos] == "\0":
-        return None, pos
-    end = pos
-    while end < n and buf[end] not in delims and buf[end] != "\0":
-        end += 1
-    token = "".join(buf[pos:end])
-    if end < n:
-        buf[end] = "\0"
-        end += 1
-    return token, end
-
-
-def rule_counters(text: str, line: int) -> tuple[str | None, str | None, str]:
-    """``tokenize_rule_counters``: ``[PKTS:BYTES] rest`` split, as strtok leaves it."""
-    if not text.startswith("["):
-        return None, None, text
-    ptr = text.find("]")
-    if ptr < 0:
-        raise ParameterProblem(f"Bad line {line}: need ]")
-    buf = list(text)
-    pcnt, pos = _strtok(buf, 1, ":")
-    if pcnt is None:
-        raise ParameterProblem(f"Bad line {line}: need :")
-    bcnt, _ = _strtok(buf, pos, "]")
-    if bcnt is None:
-        raise ParameterProblem(f"Bad line {line}: need ]")
-    rest = "".join(buf[ptr + 1 :]).split("\0", 1)[0]
-    return pcnt, bcnt, rest
-
-
-_COUNTERS = re.compile(r"\[\s*([+-]?\d+):\s*([+-]?\d+)")
-
-
-def parse_counters(text: str | None) -> Counters | None:
-    """``parse_counters``: ``sscanf("[%llu:%llu]")`` read two numbers."""
-    found = _COUNTERS.match(text or "")
-    if found is None:
-        return None
-    return Counters(*(_llu(v) for v in found.groups()))
-
-
-def _llu(text: str) -> int:
-    value = int(text)
-    if value > 2**64 - 1:
-        return 2**64 - 1
-    return value % 2**64
-
-
-def nft_batch_message(errors: list[str]) -> str:
-    """``nft_action``: each refusal ``snprintf``-ed after the previous one into 1024 bytes.
-
-    A text that does not fit is written truncated where the next one would go,
-    and a later one that fits overwrites it.
-    """
-    head = ""
-    tail = ""
-    room = NFT_ERRMSG_SIZE
-    for text in errors:
-        if room == 0:
-            break
-        if len(text) <= room:
-            head += text[: room - 1]
-            room -= len(text)
-            tail = ""
-        else:
-            tail = text[: room - 1]
-    return head + tail
-
-
-# -- one table section ---------------------------------------------------------------
-
-
-class _Workspace(Ruleset):
-    """The one table a section builds, as the Executor sees a ruleset: edited in place."""
-
-    def __init__(self, table: Table, flavour: str):
-        super().__init__(flavour, {table.name: table}, [table.name])
-
-    def view(self, name: str) -> Table:
-        return self.tables[name]
-
-    def replace(self, table: Table) -> None:
-        """Nothing to do: the working copy was edited in place."""
-
-    def instantiate(self, name: str) -> None:
-        """The table was instantiated when its section began."""
-
-
-class SectionExecutor(Executor):
-    """The Executor of one section: commands edit the working table in place.
-
-    What the kernel checks is left to the backend's moment: nft checks each
-    rule as the batch adds it (the refusals are collected), legacy checks the
-    whole table at ``COMMIT`` (:meth:`check_table`).
-    """
-
-    def __init__(self, table: Table, flavour: Flavour, names: Names):
-        super().__init__(_Workspace(table, flavour.name), flavour, names)
-        self.table = table
-        self.graph = JumpGraph(table)
-        self.line = 0
-        self.refused: list[str] = []
-
-    def _edit(self, name: str) -> Table:
-        self._check_table_name(name)
-        return self.table
-
-    def _kernel_rules(self, rules: list[Rule]) -> list[Rule]:
-        """Read back already, as the restore built them at their line."""
-        return rules
-
-    def _table_for_read(self, name: str) -> Table:
-        self._check_table_name(name)
-        return self.table
-
-    def execute(self, cmd: Command, line: int) -> list[str]:
-        self.line = line
-        try:
-            return self.run(cmd).stdout
-        finally:
-            if cmd.command not in (Cmd.APPEND, Cmd.INSERT, Cmd.CHECK, Cmd.LIST, Cmd.LIST_RULES):
-                self.graph.invalidate()
-
-    def _validate(self, table: Table, chain: str, rule: Rule, op: str) -> None:
-        target = rule.target
-        if not self.flavour.is_nft:
-            # libiptc at the line: the target must be a chain, and not a built-in one
-            if isinstance(target, Jump):
-                dest = table.chains.get(target.chain)
-                if dest is None or dest.builtin:
-                    self._check_jump(table, chain, target, op)
-            return
-        try:
-            self._validate_nft(table, chain, rule, op)
-        except NftBatchError as err:
-            self.refused.append(f"\nline {self.line}: {err.message.lstrip()}")
-            raise _RuleRefused() from None
-        if isinstance(target, Jump):
-            self.graph.add(chain, target.chain)
-
-    def _validate_nft(self, table: Table, chain: str, rule: Rule, op: str) -> None:
-        """nf_tables adding one rule: jump target, loops a hook reaches, extension checks."""
-        graph = self.graph
-        target = rule.target
-        if isinstance(target, Jump):
-            dest = table.chains.get(target.chain)
-            if dest is None or dest.builtin:
-                self._check_jump(table, chain, target, op)
-            if graph.loop_if_added(chain, target.chain):
-                raise NftBatchError(op, "Too many links", f"rule in chain {chain}")
-        hooks = graph.hooks_reaching(chain)
-        self._check_extensions(table, chain, rule, op, hooks)
-        if isinstance(target, Jump) and hooks:
-            # the callee is now reached from more hooks (nft_chain_validate)
-            for callee in graph.closure(target.chain):
-                for r in table.chains[callee].rules:
-                    self._check_extensions(table, callee, r, op, hooks, reported_chain=chain)
-
-    def check_table(self) -> bool:
-        """x_tables ``translate_table``: no loop a hook reaches, every rule's checkentry."""
-        graph = JumpGraph(self.table)
-        if graph.loop_from_hooks():
-            return False
-        hooks = graph.hooks_by_chain()
-        try:
-            for chain in self.table.chains.values():
-                for rule in chain.rules:
-                    self._check_extensions(self.table, chain.name, rule, "", hooks[chain.name])
-        except (TableError, XtablesError):
-            return False
-        return True
 
 
 @dataclass
@@ -405,14 +153,16 @@ class Restore:
     # -- *table ---------------------------------------------------------------------
 
     def _begin(self, buffer: str) -> None:
-        words = _words(buffer[1:])
+        words = strtok_words(buffer[1:])
         if not words:
             raise ParameterProblem(f"{self.program}: line {self.line} table name invalid")
         name = words[0]
         wanted = self.options.table
         if self.flavour.is_nft:
             if name not in BUILTIN_CHAINS:
-                raise ParameterProblem(f"{self.program}: line {self.line} table name '{name}' invalid")
+                raise ParameterProblem(
+                    f"{self.program}: line {self.line} table name '{name}' invalid"
+                )
             self._curtable = name
             if wanted is not None and wanted != name:
                 return
@@ -442,7 +192,9 @@ class Restore:
         old = committed or Table.fresh(name)
         table = Table(name)
         for chain in old.builtin_chains():
-            table.chains[chain.name] = Chain(chain.name, chain.policy, [], [], chain.policy_counters)
+            table.chains[chain.name] = Chain(
+                chain.name, chain.policy, [], [], chain.policy_counters
+            )
         messages: list[str] = []
         if self.options.verbose and (committed is not None or not self.flavour.is_nft):
             chains = old.ordered_chains()
@@ -455,14 +207,16 @@ class Restore:
     def _chain_line(self, buffer: str) -> None:
         section = self._section
         assert section is not None
-        words = _words(buffer[1:])
+        words = strtok_words(buffer[1:])
         if not words:
             raise ParameterProblem(f"{self.program}: line {self.line} chain name invalid")
         chain = words[0]
         if self.flavour.is_nft:
             assert_valid_chain_name(chain)
         elif len(chain.encode()) >= CHAIN_MAXNAMELEN:
-            raise ParameterProblem(f"Invalid chain name `{chain}' ({CHAIN_MAXNAMELEN - 1} chars max)")
+            raise ParameterProblem(
+                f"Invalid chain name `{chain}' ({CHAIN_MAXNAMELEN - 1} chars max)"
+            )
         builtin = chain in BUILTIN_CHAINS[section.name]
         if not self.flavour.is_nft and not builtin:
             self._legacy_user_chain(section, chain)
@@ -473,9 +227,9 @@ class Restore:
             count = self._policy_counters(words, chain) if builtin else Counters()
             section.touched = True
             if builtin:
-                self._nft_run(section, lambda: _set_policy(section.table, chain, policy, count))
+                self._nft_run(section, lambda: set_policy(section.table, chain, policy, count))
             else:
-                self._nft_run(section, lambda: _restore_chain(section.executor, chain))
+                self._nft_run(section, lambda: restore_chain(section.executor, chain))
             return
         if policy == "-":
             return
@@ -486,13 +240,15 @@ class Restore:
         elif policy not in ("ACCEPT", "DROP"):
             problem = "Bad policy name"
         if problem is not None:
-            raise OtherProblem(f"Can't set policy `{policy}' on `{chain}' line {self.line}: {problem}")
-        _set_policy(section.table, chain, policy, count)
+            raise OtherProblem(
+                f"Can't set policy `{policy}' on `{chain}' line {self.line}: {problem}"
+            )
+        set_policy(section.table, chain, policy, count)
 
     def _legacy_user_chain(self, section: _Section, chain: str) -> None:
         table = section.table
         if self.options.noflush and chain in table.chains:
-            _restore_chain(section.executor, chain)
+            restore_chain(section.executor, chain)
         elif chain in table.chains or chain in STANDARD_VERDICTS:
             raise ParameterProblem(f"error creating chain '{chain}':File exists")
         else:
@@ -544,7 +300,7 @@ class Restore:
         line = self.line
         try:
             printed = action()
-        except _RuleRefused:
+        except RuleRefused:
             return
         except NftBatchError as err:
             section.executor.refused.append(f"\nline {line}: {err.message.lstrip()}")
@@ -585,37 +341,4 @@ class Restore:
             self.ruleset.tables.pop(section.name, None)  # deleted, and nothing made anew
 
 
-def _set_policy(table: Table, chain: str, policy: str, count: Counters) -> None:
-    """``iptc_set_policy`` / ``nft_chain_set``: ``-`` keeps the policy, counters are set."""
-    if policy not in ("ACCEPT", "DROP", "-"):
-        raise TableError("Bad policy name.")
-    w = table.writable(chain)
-    if policy != "-":
-        w.policy = policy
-    w.policy_counters = count
-
-
-def _restore_chain(executor: SectionExecutor, chain: str) -> None:
-    """``nft_chain_restore``: create the user chain, or flush it when it exists."""
-    table = executor.table
-    if chain not in table.chains:
-        table.add_chain(chain)
-        return
-    w = table.writable(chain)
-    w.rules = []
-    w.counters = []
-    executor.graph.invalidate()
-
-
-__all__ = [
-    "Restore",
-    "RestoreFailed",
-    "RestoreOptions",
-    "SectionExecutor",
-    "input_lines",
-    "nft_batch_message",
-    "parse_counters",
-    "rule_counters",
-    "split_params",
-    "KernelRejected",
-]
+__all__ = ["Restore", "RestoreFailed", "RestoreOptions", "SectionExecutor"]

@@ -1,19 +1,21 @@
-"""Which chain jumps to which: the graph the kernel walks for hooks and loops.
+"""Which chain jumps to which: what the kernels walk to find hooks and loops.
 
-Both kernels only care about what a hook can reach: a rule in a user chain is
-checked against the hooks of the built-in chains that jump (directly or not)
-to it, and a loop is refused only once a hook can reach it (an unreachable
-``A -> B -> A`` is accepted by nf_tables and x_tables alike).
+A rule is checked against the hooks that reach it, and a loop is refused only
+once a hook reaches it (an unreachable ``A -> B -> A`` is accepted by
+nf_tables and x_tables alike). The two kernels differ in what "reach" means:
 
-:class:`JumpGraph` keeps the edges of one table so that a restore, which adds
-rules one by one, does not rescan the whole table for every rule.
+* nf_tables validates every rule of a chain with the hooks of the built-in
+  chains that jump (directly or not) to that chain: :class:`JumpGraph`, kept
+  up to date while a restore adds rules one by one, so that it never rescans
+  the whole table per rule;
+* x_tables walks each hook's rules in order (``mark_source_chains``) and stops
+  at an unconditional verdict, so a rule after ``-j ACCEPT`` is checked with
+  no hook at all: :func:`source_marks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from ..iptables.rule import Jump
+from ..iptables.rule import Jump, Rule, Verdict
 from .tables import Table
 
 
@@ -60,9 +62,6 @@ class JumpGraph:
         self._hooks = {}
 
     # -- questions ----------------------------------------------------------------
-
-    def callees(self, name: str) -> Iterable[str]:
-        return self._edges().get(name, {}).keys()
 
     def hooks_reaching(self, name: str) -> frozenset[str]:
         """The built-in chains from which ``name`` is reached (itself when built-in)."""
@@ -140,18 +139,69 @@ class JumpGraph:
             return False
         return caller == callee or self.has_loop_from(callee, extra=(caller, callee))
 
-    def hooks_by_chain(self) -> dict[str, frozenset[str]]:
-        """Every chain's hooks at once (what a whole-table replace checks against)."""
-        reach: dict[str, set[str]] = {name: set() for name in self.table.chains}
-        for chain in self.table.builtin_chains():
-            for name in self.closure(chain.name):
-                if name in reach:
-                    reach[name].add(chain.name)
-        return {
-            name: (frozenset((name,)) if self.table.chains[name].builtin else frozenset(hooks))
-            for name, hooks in reach.items()
-        }
 
-    def loop_from_hooks(self) -> bool:
-        """``mark_source_chains``: does any hook reach a loop?"""
-        return any(self.has_loop_from(chain.name) for chain in self.table.builtin_chains())
+def _unconditional_verdict(rule: Rule) -> bool:
+    """``unconditional()`` with a standard verdict: the walk returns from here."""
+    return (
+        isinstance(rule.target, Verdict)
+        and not rule.matches
+        and rule.src.is_any
+        and rule.dst.is_any
+        and not rule.iface_in
+        and not rule.iface_out
+        and rule.proto == 0
+        and not rule.fragment
+        and not rule.inv
+    )
+
+
+class Loop(Exception):
+    """``mark_source_chains`` met an entry already on its path (ELOOP)."""
+
+
+def source_marks(table: Table) -> dict[str, list[set[str]]]:
+    """x_tables ``mark_source_chains``: for every rule, the hooks whose walk reaches it.
+
+    The walk from each hook follows the rules in order, chases jumps and gotos,
+    and returns to the caller at the end of a chain, at an unconditional
+    verdict (``-j ACCEPT`` with nothing to match) and at a rule it already
+    walked from that hook. Rules it never reaches are checked with no hooks at
+    all; meeting a rule already on the current path is a loop (:class:`Loop`).
+    """
+    marks: dict[str, list[set[str]]] = {
+        name: [set() for _ in chain.rules] for name, chain in table.chains.items()
+    }
+    for hook in table.builtin_chains():
+        visited: set[tuple[str, int]] = set()
+        on_path: set[tuple[str, int]] = set()
+        # frames: [chain, next rule index, the positions this frame put on the path]
+        frames: list[tuple[str, list[int], list[tuple[str, int]]]] = [(hook.name, [0], [])]
+        while frames:
+            name, cursor, added = frames[-1]
+            rules = table.chains[name].rules
+            i = cursor[0]
+            position = (name, i)
+            if i < len(rules) and position in on_path:
+                raise Loop()
+            if i >= len(rules) or position in visited:
+                returning = True
+            else:
+                visited.add(position)
+                on_path.add(position)
+                added.append(position)
+                marks[name][i].add(hook.name)
+                rule = rules[i]
+                returning = _unconditional_verdict(rule)
+                if not returning:
+                    target = rule.target
+                    if isinstance(target, Jump) and target.chain in table.chains:
+                        frames.append((target.chain, [0], []))
+                    else:
+                        cursor[0] = i + 1
+                    continue
+            # back to the rule that jumped here, and on past it
+            on_path.difference_update(added)
+            frames.pop()
+            if frames:
+                frames[-1][1][0] += 1
+    return marks

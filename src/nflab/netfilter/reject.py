@@ -34,16 +34,21 @@ def tcp_reset(pkt: Packet, ttl: int = 64, dst_type: str = "UNICAST") -> Packet |
         return None
     if dst_type in ("BROADCAST", "MULTICAST"):
         return None
+    # nf_reject_iphdr_put: tos 0, id 0, DF, TTL from the route (ip_default_ttl)
+    rip = IPv4(src=ip.dst, dst=ip.src, proto=IPPROTO_TCP, ttl=ttl, tos=0, ident=0, dont_fragment=True)
+    return Packet(rip, reset_header(th, len(pkt.payload)))
+
+
+def reset_header(th: TCP, data_len: int) -> TCP:
+    """The TCP header of a RST answering segment ``th`` (``nf_reject_ip_tcphdr_put``, and
+    ``tcp_v4_send_reset`` of the stack): sequence numbers the sender will accept."""
     if th.flags & TcpFlags.ACK:
         seq, ack, flags = th.ack, 0, TcpFlags.RST
     else:
         # acknowledge everything the segment occupied: SYN and FIN count one each
-        used = bool(th.flags & TcpFlags.SYN) + bool(th.flags & TcpFlags.FIN) + len(pkt.payload)
+        used = bool(th.flags & TcpFlags.SYN) + bool(th.flags & TcpFlags.FIN) + data_len
         seq, ack, flags = 0, (th.seq + used) & 0xFFFFFFFF, TcpFlags.RST | TcpFlags.ACK
-    # nf_reject_iphdr_put: tos 0, id 0, DF, TTL from the route (ip_default_ttl)
-    rip = IPv4(src=ip.dst, dst=ip.src, proto=IPPROTO_TCP, ttl=ttl, tos=0, ident=0, dont_fragment=True)
-    rth = TCP(sport=th.dport, dport=th.sport, seq=seq, ack=ack, flags=int(flags), window=0)
-    return Packet(rip, rth)
+    return TCP(sport=th.dport, dport=th.sport, seq=seq, ack=ack, flags=int(flags), window=0)
 
 
 def icmp_unreach(
@@ -85,4 +90,4 @@ def icmp_unreach(
     return Packet(eip, ICMP(ICMP_DEST_UNREACH, code, quoted=pkt))
 
 
-__all__ = ["ICMP_DEST_UNREACH", "icmp_unreach", "tcp_reset"]
+__all__ = ["ICMP_DEST_UNREACH", "icmp_unreach", "reset_header", "tcp_reset"]

@@ -7,14 +7,17 @@ out, as 1.8.9 prints them. The restore itself is :mod:`nflab.iptables.restore`.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..iptables.errors import BadArgument, ExitStatus, ParameterProblem, TryHelp, XtablesError
 from ..iptables.flavour import VERSION, Flavour, flavour_of
 from ..iptables.getopt import NON_OPTION, GetoptLong, LongOpt, glibc_complaint
-from ..iptables.restore import Restore, RestoreFailed, RestoreOptions, input_lines
+from ..iptables.restore import Restore, RestoreFailed, RestoreOptions
+from ..iptables.restore_format import input_lines
 from .base import Host, Io
 from .iptables import format_xtables_error, try_help
 
@@ -195,12 +198,13 @@ def iptables_restore_main(
             return 1
         ruleset = host.netfilter.ruleset(flavour.name)
         restore = Restore(ruleset, flavour, program, host.names, invocation.options)
-        for buffer in input_lines(text):
-            try:
-                restore.feed(buffer)
-            finally:
-                _drain(restore, io)
-        restore.finish()
+        with _collector_paused():
+            for buffer in input_lines(text):
+                try:
+                    restore.feed(buffer)
+                finally:
+                    _drain(restore, io)
+            restore.finish()
     except _Exit as done:
         return done.status
     except RestoreFailed as failed:
@@ -216,6 +220,20 @@ def iptables_restore_main(
         io.err(format_xtables_error(err, flavour, program, _line(restore)))
         return int(err.status)
     return 0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A restore builds hundreds of thousands of long-lived objects and frees almost none:
+    the cyclic collector would rescan them over and over (a quarter of the time for
+    100k rules). Pause it for the load, as bulk loaders do; it resumes as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _line(restore: Restore | None) -> int:

@@ -13,15 +13,16 @@ order, to the terminal, the next stage's input, a file or nowhere.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
 from ..lab.files import FsError
+from ..lab.machine import HOME
 from .base import Io
-from .printing import bash_echo, dash_echo, printf_format
 from .registry import find_program
+from .shell_builtins import BASH_BUILTINS, DASH_BUILTINS, UNSIMULATED_BUILTINS, Builtin
 from .shell_syntax import (
     AndOr,
     Redirect,
@@ -39,51 +40,6 @@ class Dialect(Enum):
     DASH = "dash"
 
 
-# Builtins of bash/dash that nflab does not simulate: a clear error, never "not found".
-UNSIMULATED_BUILTINS = frozenset(
-    [
-        "cd",
-        "export",
-        "unset",
-        "set",
-        "exit",
-        "return",
-        "exec",
-        "eval",
-        "source",
-        ".",
-        "read",
-        "test",
-        "[",
-        "wait",
-        "kill",
-        "trap",
-        "type",
-        "command",
-        "hash",
-        "alias",
-        "unalias",
-        "shift",
-        "local",
-        "declare",
-        "typeset",
-        "let",
-        "ulimit",
-        "umask",
-        "getopts",
-        "jobs",
-        "fg",
-        "bg",
-        "times",
-        "readonly",
-        "break",
-        "continue",
-    ]
-)
-
-HOME = "/root"
-
-
 # -- where output goes ---------------------------------------------------------------------
 
 
@@ -97,7 +53,12 @@ class TerminalSink:
     fd: int
 
     def write(self, text: str) -> None:
-        (self.io.out if self.fd == 1 else self.io.err)(text)
+        if self.fd == 2:
+            self.io.err(text)
+            return
+        # what a command wrote is out of its buffers when it exits: keep the order
+        self.io.out(text)
+        self.io.flush()
 
 
 @dataclass
@@ -131,10 +92,6 @@ class _RedirectFailed(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-Builtin = Callable[[Sequence[str], Io, str], int]
-"""A shell builtin: argv, its I/O, the shell's message prefix (``sh: 1: ``)."""
 
 
 # -- the shell ---------------------------------------------------------------------------
@@ -343,7 +300,7 @@ class Shell:
         )
 
     def _builtins(self) -> dict[str, Builtin]:
-        return _BASH_BUILTINS if self.bash else _DASH_BUILTINS
+        return BASH_BUILTINS if self.bash else DASH_BUILTINS
 
 
 def _glob_escape(text: str) -> str:
@@ -352,128 +309,6 @@ def _glob_escape(text: str) -> str:
 
 def _bind(builtin: Builtin, prefix: str) -> Program:
     def program(argv: Sequence[str], io: Io, system: System) -> int:
-        return builtin(argv, io, prefix)
+        return builtin(argv, io, system, prefix)
 
     return program
-
-
-# -- builtins --------------------------------------------------------------------------------
-
-
-def _bash_echo(argv: Sequence[str], io: Io, prefix: str) -> int:
-    io.out(bash_echo(argv[1:]))
-    return 0
-
-
-def _dash_echo(argv: Sequence[str], io: Io, prefix: str) -> int:
-    io.out(dash_echo(argv[1:]))
-    return 0
-
-
-def _printf(argv: Sequence[str], io: Io, prefix: str, bash: bool) -> int:
-    args = list(argv[1:])
-    if args and args[0] == "--":
-        args.pop(0)
-    if bash and args and args[0].startswith("-") and args[0] != "-":
-        raise NotSimulated(f"printf {args[0]}")
-    if not args:
-        usage = "printf [-v var] format [arguments]" if bash else "printf format [arg ...]"
-        io.err(f"{prefix}printf: usage: {usage}\n")
-        return 2
-    result = printf_format(args[0], args[1:], "echo" if bash else "dash")
-    for kind, arg in result.problems:
-        if bash:
-            io.err(f"{prefix}printf: {arg}: invalid number\n")
-        else:
-            what = "expected numeric value" if kind == "invalid" else "not completely converted"
-            io.err(f"{prefix}printf: {arg}: {what}\n")
-    io.out(result.text)
-    return 1 if result.problems else 0
-
-
-def _pwd(argv: Sequence[str], io: Io, prefix: str) -> int:
-    if len(argv) > 1:
-        raise NotSimulated("pwd options")
-    io.out(HOME + "\n")
-    return 0
-
-
-def _status(value: int) -> Builtin:
-    def builtin(argv: Sequence[str], io: Io, prefix: str) -> int:
-        return value
-
-    return builtin
-
-
-_COMMON: dict[str, Builtin] = {"true": _status(0), "false": _status(1), "pwd": _pwd}
-_BASH_BUILTINS: dict[str, Builtin] = {
-    **_COMMON,
-    "echo": _bash_echo,
-    "printf": lambda argv, io, prefix: _printf(argv, io, prefix, bash=True),
-}
-_DASH_BUILTINS: dict[str, Builtin] = {
-    **_COMMON,
-    "echo": _dash_echo,
-    "printf": lambda argv, io, prefix: _printf(argv, io, prefix, bash=False),
-}
-
-
-# -- sh, bash and sudo as programs -------------------------------------------------------------
-
-
-def sh_main(argv: Sequence[str], io: Io, system: System) -> int:
-    return _shell_main(argv, io, system, Dialect.DASH)
-
-
-def bash_main(argv: Sequence[str], io: Io, system: System) -> int:
-    return _shell_main(argv, io, system, Dialect.BASH)
-
-
-def _shell_main(argv: Sequence[str], io: Io, system: System, dialect: Dialect) -> int:
-    args = list(argv[1:])
-    if args and args[0] == "-c":
-        if len(args) < 2:
-            raise NotSimulated(f"{argv[0]} -c without a command")
-        name = args[2] if len(args) > 2 else argv[0]
-        return Shell(system, dialect, name, stdin=io.stdin).run(args[1], io)
-    if args and args[0].startswith("-"):
-        raise NotSimulated(f"the shell option {args[0]}")
-    if not args:  # the script is standard input
-        return Shell(system, dialect, argv[0], flag_c=False).run(io.stdin, io)
-    try:
-        text = system.fs.read(system.fs.resolve(args[0], system.cwd))
-    except FsError as err:
-        if dialect is Dialect.BASH:
-            io.err(f"{argv[0]}: {args[0]}: {err.strerror}\n")
-            return 127
-        io.err(f"{argv[0]}: 0: cannot open {args[0]}: No such file\n")
-        return 2
-    return Shell(system, dialect, args[0], stdin=io.stdin, flag_c=False).run(text, io)
-
-
-def sudo_main(argv: Sequence[str], io: Io, system: System) -> int:
-    """sudo as the kernel runner's machines have it: run the command as root (we are root)."""
-    args = list(argv[1:])
-    while args and args[0].startswith("-"):
-        if args[0] in ("-u", "-g") and len(args) > 1:
-            args = args[2:]
-        elif args[0] == "--":
-            args = args[1:]
-            break
-        else:
-            args = args[1:]
-    if not args:
-        io.err("usage: sudo COMMAND\n")
-        return 1
-    program = find_program(args[0])
-    if program is None:
-        io.err(f"sudo: {args[0]}: command not found\n")
-        return 1
-    return program(args, io, system)
-
-
-def run_command_line(system: System, line: str) -> tuple[str, int]:
-    """Run one transcript command line as ``/bin/bash -c LINE`` would: (output, status)."""
-    io = Io()
-    status = Shell(system, Dialect.BASH, "/bin/bash").run(line, io)
-    return io.combined, status

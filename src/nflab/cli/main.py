@@ -1,0 +1,134 @@
+"""The ``nflab`` command: argv in, text and an exit status out. The only place that prints.
+
+Exit statuses of ``nflab run``: 0 every output matches, 1 some output
+differs (a diff is printed), 2 a usage error, a malformed transcript, or a
+command nflab cannot carry out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .. import __version__
+from ..transcript.builtin import builtin_labs
+from ..transcript.model import TranscriptError
+from ..transcript.parse import read_transcript
+from ..transcript.report import render_diff
+from ..transcript.runner import FileRun, run_transcript
+from ..transcript.update import render_updated
+
+OK, DIFFERS, BROKEN = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nflab",
+        description="Linux netfilter/iptables, simulated: run lab transcripts and compare their outputs.",
+    )
+    parser.add_argument("--version", action="version", version=f"nflab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run lab transcripts and compare every output",
+        description="Run Markdown lab transcripts on simulated machines. Without FILE, or with "
+        "--builtin, run the built-in labs.",
+    )
+    run.add_argument("files", nargs="*", metavar="FILE", help="a transcript (.md)")
+    run.add_argument("--builtin", action="store_true", help="also run the built-in labs")
+    run.add_argument("--update", action="store_true", help="write the actual outputs into the files")
+    commands.add_parser("labs", help="list the built-in labs", description="List the built-in labs.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # ``nflab run | head``: stop quietly, like other programs
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        files = [Path(f) for f in args.files]
+        if args.builtin or not files:
+            files += [_near(p) for p in builtin_labs()]
+        return run_files(files, args.update, sys.stdout, sys.stderr)
+    if args.command == "labs":
+        return list_labs(sys.stdout, sys.stderr)
+    parser.print_help(sys.stderr)
+    return BROKEN
+
+
+def _near(path: Path) -> Path:
+    """The path relative to the working directory when it is below it (shorter to read)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def list_labs(out: TextIO, err: TextIO) -> int:
+    status = OK
+    for path in builtin_labs():
+        try:
+            title = read_transcript(path).title
+        except TranscriptError as error:
+            err.write(f"nflab: {error}\n")
+            status = BROKEN
+            continue
+        out.write(f"{path.name:32} {title}\n")
+    return status
+
+
+def run_files(files: Sequence[Path], update: bool, out: TextIO, err: TextIO) -> int:
+    status = OK
+    for path in files:
+        try:
+            run = run_transcript(path)
+        except TranscriptError as error:
+            err.write(f"nflab: {error}\n")
+            status = BROKEN
+            continue
+        status = max(status, _report(run, update, out, err))
+    return status
+
+
+def _report(run: FileRun, update: bool, out: TextIO, err: TextIO) -> int:
+    path = run.transcript.path
+    for outcome in run.errors:
+        lines = outcome.error.splitlines() if outcome.error else []
+        err.write(f"{outcome.command.where}: {outcome.command.source}\n")
+        err.write("".join(f"  {line}\n" for line in lines))
+    failures = run.failures
+    if update:
+        actual = {o.command: (o.actual, o.status != 0) for o in run.own if o.error is None}
+        text = render_updated(run.transcript, actual)
+        if text != Path(path).read_text(encoding="utf-8"):
+            Path(path).write_text(text, encoding="utf-8")
+            out.write(f"{path}: updated\n")
+        failures = [o for o in failures if o.command.path != path]
+    for outcome in failures:
+        out.write(render_diff(outcome.command, outcome.actual))
+    count = len(run.outcomes)
+    if not failures and not run.errors:
+        out.write(f"{path}: {count} commands, all match\n")
+        return OK
+    parts = [f"{len(failures)} differ"] if failures else []
+    parts += [f"{len(run.errors)} could not run"] if run.errors else []
+    out.write(f"{path}: {count} commands, {', '.join(parts)}\n")
+    return BROKEN if run.errors else DIFFERS
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Run a transcript on a simulated world and record what each command printed.
+
+Each file gets a fresh :class:`World`. ``lab#`` lines shape it; the other
+lines run on their machine as ``/bin/bash -c COMMAND`` would (a leading
+``sudo `` is dropped, as the kernel runner does). The combined output is
+compared line by line, with the exit status appended as ``[N]`` when not 0.
+
+A command nflab cannot carry out (an unknown machine, a program feature it
+does not simulate, a crash) gives an :class:`Outcome` with an ``error``;
+the run goes on, so one gap does not hide the rest of the file.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..lab.world import LabError, World
+from ..programs.sh import run_command_line
+from ..programs.system import NotSimulated
+from .match import outputs_match
+from .model import Command, Transcript, TranscriptError
+from .parse import read_transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    command: Command
+    actual: tuple[str, ...] = ()  # output lines, then ``[N]`` when the status is not 0
+    status: int = 0
+    error: str | None = None
+
+    @property
+    def matched(self) -> bool:
+        return self.error is None and outputs_match(self.command.expected, self.actual)
+
+
+@dataclass
+class FileRun:
+    transcript: Transcript
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        """Commands whose output differs (errors excluded), included files' too."""
+        return [o for o in self.outcomes if o.error is None and not o.matched]
+
+    @property
+    def errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
+    def own(self) -> list[Outcome]:
+        """The outcomes of the file's own commands (not of the files it includes)."""
+        return [o for o in self.outcomes if o.command.path == self.transcript.path]
+
+
+def output_lines(text: str, status: int) -> tuple[str, ...]:
+    """What a transcript shows: lines without trailing spaces or trailing blank lines, ``[N]``."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    if status:
+        lines.append(f"[{status}]")
+    return tuple(lines)
+
+
+def run_transcript(path: str | Path) -> FileRun:
+    """Parse (TranscriptError if malformed) and run one transcript in a fresh world."""
+    transcript = read_transcript(path)
+    run = _Run(World())
+    run.transcript(transcript)
+    return FileRun(transcript, run.outcomes)
+
+
+class _Run:
+    def __init__(self, world: World):
+        self.world = world
+        self.outcomes: list[Outcome] = []
+        self.including: list[str] = []
+
+    def transcript(self, transcript: Transcript) -> None:
+        for command in transcript.commands:
+            self.outcomes.append(self.command(command))
+
+    def command(self, command: Command) -> Outcome:
+        try:
+            if command.machine == "lab":
+                return self.lab(command)
+            return self.on_machine(command)
+        except NotSimulated as gap:
+            return Outcome(command, error=f"{gap.what} is not simulated (yet)")
+        except LabError as err:
+            return Outcome(command, error=str(err))
+        except Exception as exc:  # a bug in nflab: say where, keep going
+            detail = "".join(traceback.format_exception(exc)).rstrip()
+            return Outcome(command, error=f"nflab crashed:\n{detail}")
+
+    def on_machine(self, command: Command) -> Outcome:
+        if command.machine not in self.world.machines:
+            raise LabError(f"no machine `{command.machine}` (create it with `lab# machines {command.machine}`)")
+        text = command.text
+        if text.startswith("sudo "):
+            text = text[5:].lstrip()
+        output, status = run_command_line(self.world.machine(command.machine), text)
+        return Outcome(command, output_lines(output, status), status)
+
+    # -- lab# commands -------------------------------------------------------------------
+
+    def lab(self, command: Command) -> Outcome:
+        op, *args = command.text.split()
+        if op == "machines":
+            for name in args:
+                self.world.add_machine(name)
+        elif op == "sleep":
+            self.world.sleep(float(args[0]))
+        elif op == "include":
+            return self.include(command, args[0])
+        elif op == "copy":
+            self.copy(command, args[0], args[1])
+        else:  # connect, reboot: the network layer is still to come
+            raise NotSimulated(f"`lab# {op}`")
+        return Outcome(command)
+
+    def include(self, command: Command, name: str) -> Outcome:
+        path = str(Path(command.path).parent / name)
+        if not Path(path).is_file():
+            raise LabError(f"include: {name}: No such file or directory")
+        if str(Path(path).resolve()) in self.including:
+            raise LabError(f"include: {name}: recursive include")
+        try:
+            included = read_transcript(path)
+        except TranscriptError as err:
+            raise LabError(f"include: {err}") from None
+        start = len(self.outcomes)
+        self.including.append(str(Path(path).resolve()))
+        try:
+            self.transcript(included)
+        finally:
+            self.including.pop()
+        # as the kernel runner reports it: one line per differing command of that file
+        bad = [o for o in self.outcomes[start:] if not o.matched and o.command.path == path]
+        lines = [f"lab: include: {name}:{o.command.line}: output differs: {o.command.source}" for o in bad]
+        return Outcome(command, output_lines("\n".join(lines), 1 if bad else 0), 1 if bad else 0)
+
+    def copy(self, command: Command, name: str, destination: str) -> None:
+        machine, _, target = destination.partition(":")
+        source = Path(command.path).parent / name
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise LabError(f"copy: {name}: No such file or directory") from None
+        self.world.copy_in(machine, target, text)
