@@ -53,30 +53,37 @@ def default_filesystem(name: str) -> Filesystem:
 
 
 @dataclass
-class NetNamespace:
-    """One network namespace: for now its netfilter tables (the stack comes later)."""
-
-    name: str
-    netfilter: NetfilterState = field(default_factory=NetfilterState)
-
-
-@dataclass
 class Machine:
     name: str
     clock: SimClock
     fs: Filesystem
-    netns: NetNamespace = field(default_factory=lambda: NetNamespace(""))
+    scheduler: Scheduler
+    network: Network
+    namespaces: dict[str, NsHandle] = field(default_factory=dict)
     cwd: str = HOME
 
     @classmethod
-    def fresh(cls, name: str, clock: SimClock) -> Machine:
-        return cls(name, clock, default_filesystem(name))
+    def fresh(
+        cls, name: str, clock: SimClock, scheduler: Scheduler | None = None, network: Network | None = None
+    ) -> Machine:
+        scheduler = scheduler or Scheduler(clock)
+        network = network or Network(scheduler)
+        machine = cls(name, clock, default_filesystem(name), scheduler, network)
+        machine.namespaces[""] = network.new_namespace(f"{name}")
+        return machine
+
+    def namespace(self, name: str) -> NsHandle:
+        return self.namespaces[name]
+
+    @property
+    def netns(self) -> NsHandle:
+        return self.namespaces[""]
 
     # -- the Host protocol ---------------------------------------------------------
 
     @property
     def netfilter(self) -> NetfilterState:
-        return self.netns.netfilter
+        return self.netns.netns.netfilter
 
     @property
     def names(self) -> Names:

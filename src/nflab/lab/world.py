@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from .clock import SimClock
 from .files import FsError
 from .machine import Machine
+from .network import Network
+from .scheduler import Scheduler
 
 MACHINE_NAME = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -20,13 +22,19 @@ class LabError(Exception):
 class World:
     clock: SimClock = field(default_factory=SimClock)
     machines: dict[str, Machine] = field(default_factory=dict)
+    scheduler: Scheduler = field(init=False)
+    network: Network = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scheduler = Scheduler(self.clock)
+        self.network = Network(self.scheduler)
 
     def add_machine(self, name: str) -> Machine:
         if not MACHINE_NAME.fullmatch(name) or name == "lab":
             raise LabError(f"bad machine name: {name}")
         if name in self.machines:
             raise LabError(f"machine {name} exists")
-        machine = Machine.fresh(name, self.clock)
+        machine = Machine.fresh(name, self.clock, self.scheduler, self.network)
         self.machines[name] = machine
         return machine
 
@@ -46,4 +54,17 @@ class World:
             raise LabError(f"copy: {path}: {err.strerror}") from None
 
     def sleep(self, seconds: float) -> None:
-        self.clock.advance(seconds)
+        """Let time pass: timers fire, background processes run."""
+        self.scheduler.advance(seconds)
+
+    def connect(self, a: str, a_if: str, b: str, b_if: str) -> None:
+        """``lab# connect A:IF B:IF``: a cable, i.e. a veth pair between two machines."""
+        ma, mb = self.machine(a), self.machine(b)
+        for m, ifname in ((ma, a_if), (mb, b_if)):
+            if ifname in m.netns.netns.interfaces:
+                raise LabError(f"connect: {m.name} already has an interface {ifname}")
+        self.network.veth_pair(ma.netns, a_if, mb.netns, b_if)
+
+    def shutdown(self) -> None:
+        """End of the lab: stop every process."""
+        self.scheduler.shutdown()

@@ -6,6 +6,7 @@ the interleaving a terminal would (as transcripts record it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,30 +32,38 @@ class Io:
     buffered: bool = True
     pending: list[str] = field(default_factory=list)
     _pending_size: int = 0
+    # where written text goes as it leaves the program (a terminal, a file, a pipe):
+    # a server running in the background writes its log while it runs
+    sink: Callable[[int, str], None] | None = None
+
+    def _emit(self, fd: int, text: str) -> None:
+        self.chunks.append((fd, text))
+        if self.sink is not None:
+            self.sink(fd, text)
 
     def out(self, text: str) -> None:
         if not text:
             return
         if not self.buffered:
-            self.chunks.append((1, text))
+            self._emit(1, text)
             return
         self.pending.append(text)
         self._pending_size += len(text)
         if self._pending_size >= PIPE_BUFFER:
             data = "".join(self.pending)
             cut = len(data) - len(data) % PIPE_BUFFER
-            self.chunks.append((1, data[:cut]))
+            self._emit(1, data[:cut])
             self.pending = [data[cut:]] if data[cut:] else []
             self._pending_size = len(data) - cut
 
     def err(self, text: str) -> None:
         if text:
-            self.chunks.append((2, text))
+            self._emit(2, text)
 
     def flush(self) -> None:
         """``fflush(stdout)``; also what happens at exit."""
         if self.pending:
-            self.chunks.append((1, "".join(self.pending)))
+            self._emit(1, "".join(self.pending))
             self.pending = []
             self._pending_size = 0
 

@@ -62,8 +62,31 @@ def sudo_main(argv: Sequence[str], io: Io, system: System) -> int:
     return program(args, io, system)
 
 
+COMMAND_LIMIT = 3600.0  # simulated seconds a foreground command may take
+
+
+class CommandHung(Exception):
+    """A foreground command still running after :data:`COMMAND_LIMIT` simulated seconds."""
+
+
 def run_command_line(system: System, line: str) -> tuple[str, int]:
-    """Run one transcript command line as ``/bin/bash -c LINE`` would: (output, status)."""
+    """Run one transcript command line as ``/bin/bash -c LINE`` would: (output, status).
+
+    On a machine with processes the shell runs as a simulated process and the
+    lab's time runs until it exits (servers it started with ``&`` go on).
+    """
     io = Io()
-    status = Shell(system, Dialect.BASH, "/bin/bash").run(line, io)
-    return io.combined, status
+    spawn = getattr(system, "spawn", None)
+    if spawn is None:
+        status = Shell(system, Dialect.BASH, "/bin/bash").run(line, io)
+        return io.combined, status
+    proc = spawn("bash", lambda ctx: Shell(ctx, Dialect.BASH, "/bin/bash").run(line, io))
+    scheduler = proc.scheduler
+    if not scheduler.run_until(lambda: not proc.alive, COMMAND_LIMIT):
+        proc.kill()
+        scheduler.run_until(lambda: not proc.alive, 1.0)
+        raise CommandHung(f"the command was still running after {COMMAND_LIMIT:.0f} simulated seconds")
+    if scheduler.crashes:
+        name, exc = scheduler.crashes.pop(0)
+        raise exc
+    return io.combined, proc.status or 0

@@ -123,10 +123,25 @@ class Shell:
             return 2
         status = 0
         for item in script.items:
-            status = self._and_or(item.body, io, item.background)
             if item.background:
+                self._background(item.body, io)
                 status = 0
+            else:
+                status = self._and_or(item.body, io, False)
         return status
+
+    def _background(self, body: AndOr, io: Io) -> None:
+        """``CMD &``: a new process, stdin /dev/null, its terminal output not shown."""
+        spawn = getattr(self.system, "spawn", None)
+        if spawn is None:  # a machine without processes: run it now
+            self._and_or(body, io, True)
+            return
+
+        def job(system: System) -> int:
+            child = Shell(system, self.dialect, self.name, flag_c=self.flag_c)
+            return child._and_or(body, Io(), True)
+
+        spawn(self.name, job)
 
     def _syntax_message(self, err: ShellSyntaxError, text: str) -> str:
         if not self.bash:
@@ -195,11 +210,11 @@ class Shell:
             # a background job's error would vanish: show it, nflab lacks a program
             (io.err if background else fds[2].write)(message)
             return status
-        proc = Io(stdin=stdin)
-        status = program(argv, proc, self.system)
-        proc.flush()  # exit flushes stdio's buffer
-        for fd, text in proc.chunks:
-            fds[fd].write(text)
+        proc = Io(stdin=stdin, sink=lambda fd, text: fds[fd].write(text))
+        try:
+            status = program(argv, proc, self.system)
+        finally:
+            proc.flush()  # exit flushes stdio's buffer
         return status
 
     def _expand(self, word: Word) -> list[str]:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..lab.world import LabError, World
-from ..programs.sh import run_command_line
+from ..lab.context import Context
+from ..programs.sh import CommandHung, run_command_line
 from ..programs.system import NotSimulated
 from .match import outputs_match
 from .model import Command, Transcript, TranscriptError
@@ -69,8 +70,12 @@ def output_lines(text: str, status: int) -> tuple[str, ...]:
 def run_transcript(path: str | Path) -> FileRun:
     """Parse (TranscriptError if malformed) and run one transcript in a fresh world."""
     transcript = read_transcript(path)
-    run = _Run(World())
-    run.transcript(transcript)
+    world = World()
+    run = _Run(world)
+    try:
+        run.transcript(transcript)
+    finally:
+        world.shutdown()  # background servers end with the lab
     return FileRun(transcript, run.outcomes)
 
 
@@ -103,7 +108,10 @@ class _Run:
         text = command.text
         if text.startswith("sudo "):
             text = text[5:].lstrip()
-        output, status = run_command_line(self.world.machine(command.machine), text)
+        try:
+            output, status = run_command_line(Context(self.world.machine(command.machine)), text)
+        except CommandHung as hung:
+            return Outcome(command, error=str(hung))
         return Outcome(command, output_lines(output, status), status)
 
     # -- lab# commands -------------------------------------------------------------------
@@ -115,6 +123,8 @@ class _Run:
                 self.world.add_machine(name)
         elif op == "sleep":
             self.world.sleep(float(args[0]))
+        elif op == "connect":
+            self.connect(args)
         elif op == "include":
             return self.include(command, args[0])
         elif op == "copy":
@@ -122,6 +132,13 @@ class _Run:
         else:  # connect, reboot: the network layer is still to come
             raise NotSimulated(f"`lab# {op}`")
         return Outcome(command)
+
+    def connect(self, args: list[str]) -> None:
+        ends = [a.partition(":") for a in args]
+        if len(ends) != 2 or any(not sep or not m or not i for m, sep, i in ends):
+            raise LabError("usage: lab# connect MACHINE:IF MACHINE:IF")
+        (a, _, a_if), (b, _, b_if) = ends
+        self.world.connect(a, a_if, b, b_if)
 
     def include(self, command: Command, name: str) -> Outcome:
         path = str(Path(command.path).parent / name)

@@ -1,0 +1,119 @@
+"""The wires between namespaces: veth pairs (a lab cable is one), and packet delivery.
+
+Every namespace of every machine is registered here, so a veth end can be
+moved from one namespace to another (``ip link set X netns NS``) and a cable
+joins namespaces of different machines. Delivery over a wire takes a small
+fixed time on the shared scheduler, so packets from different senders
+interleave deterministically.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from typing import Any
+
+from ..netfilter.skb import Skb
+from ..packet.headers import Packet
+from ..stack.interfaces import LinkKind
+from ..stack.ip import IpStack
+from ..stack.netns import Netns
+from .scheduler import Scheduler
+
+WIRE_DELAY = 0.0001  # seconds a packet spends on a veth (100 µs)
+
+
+@dataclass
+class NsHandle:
+    """One network namespace with its datapath; the transport layer (sockets)
+    attaches itself as ``transport``."""
+
+    label: str
+    netns: Netns
+    ip: IpStack
+    transport: Any = None
+
+
+class Network:
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.by_id: dict[int, NsHandle] = {}
+        self._ids = itertools.count(1)
+
+    def new_namespace(self, label: str) -> NsHandle:
+        ns = Netns(next(self._ids), label)
+        handle_box: list[NsHandle] = []
+
+        def env():  # type: ignore[no-untyped-def]
+            ns.env.now = self.scheduler.now
+            ns.env.wall_clock = self.scheduler.clock.now
+            return ns.env
+
+        ip = IpStack(
+            ns,
+            ns.hooks,
+            env,
+            xmit=lambda dev, packet, nexthop, skb: self._xmit(handle_box[0], dev, packet, nexthop, skb),
+            deliver=lambda skb: self._deliver(handle_box[0], skb),
+            defer=lambda action: self.scheduler.call_soon(action),
+        )
+        handle = NsHandle(label, ns, ip)
+        handle_box.append(handle)
+        self.by_id[ns.id] = handle
+        return handle
+
+    # -- links ----------------------------------------------------------------------------
+
+    def veth_pair(self, a: NsHandle, a_name: str, b: NsHandle, b_name: str) -> None:
+        """Two ends of a veth (``ip link add A type veth peer name B``, or a lab cable)."""
+        end_a = a.netns.add_interface(a_name, LinkKind.VETH)
+        end_b = b.netns.add_interface(b_name, LinkKind.VETH)
+        end_a.peer, end_a.peer_name = (b.netns.id, b_name), b_name
+        end_b.peer, end_b.peer_name = (a.netns.id, a_name), a_name
+
+    def peer_of(self, handle: NsHandle, dev: str) -> tuple[NsHandle, str] | None:
+        iface = handle.netns.interfaces.get(dev)
+        if iface is None or iface.peer is None:
+            return None
+        ns_id, name = iface.peer
+        other = self.by_id.get(ns_id)
+        if other is None or name not in other.netns.interfaces:
+            return None
+        return other, name
+
+    # -- delivery -------------------------------------------------------------------------
+
+    def _xmit(self, handle: NsHandle, dev: str, packet: Packet, nexthop: IPv4Address, skb: Skb) -> None:
+        """Send ``packet`` out of ``dev`` toward ``nexthop`` (neighbour resolution: the
+        peer namespace must own the next hop's address)."""
+        iface = handle.netns.interfaces.get(dev)
+        if iface is None or not iface.admin_up:
+            return
+        peer = self.peer_of(handle, dev)
+        if peer is None:
+            return
+        other, other_dev = peer
+        other_iface = other.netns.interfaces[other_dev]
+        if not other_iface.admin_up:
+            return
+        if not self._answers_arp(other.netns, nexthop):
+            return  # no neighbour: the kernel's ARP requests go unanswered
+        src_mac, dst_mac = iface.mac, other_iface.mac
+
+        def arrive() -> None:
+            if other_iface.admin_up and other_dev in other.netns.interfaces:
+                rx = Skb(packet=packet, in_iface=other_dev, src_mac=src_mac)
+                rx.mac_header = dst_mac + src_mac + b"\x08\x00"
+                other.ip.receive(packet, other_dev, rx)
+
+        self.scheduler.call_later(WIRE_DELAY, arrive)
+
+    @staticmethod
+    def _answers_arp(netns: Netns, addr: IPv4Address) -> bool:
+        """``arp_ignore=0``: a namespace answers for any of its local addresses."""
+        return addr in netns.local_addresses()
+
+    def _deliver(self, handle: NsHandle, skb: Skb) -> None:
+        if handle.transport is not None:
+            handle.transport.receive(skb)
