@@ -18,7 +18,8 @@ from .files import Filesystem
 from .scheduler import Process
 
 if TYPE_CHECKING:
-    from .machine import Machine, NsHandle
+    from .machine import Machine
+    from .network import NsHandle
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from ..iptables.names import Names
 from ..netfilter.state import NetfilterState
 from .clock import SimClock
 from .files import Filesystem, NullDevice
+from .network import Network, NsHandle
+from .scheduler import Scheduler
 
 HOME = "/root"
 

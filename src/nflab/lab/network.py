@@ -56,7 +56,7 @@ class Network:
             env,
             xmit=lambda dev, packet, nexthop, skb: self._xmit(handle_box[0], dev, packet, nexthop, skb),
             deliver=lambda skb: self._deliver(handle_box[0], skb),
-            defer=lambda action: self.scheduler.call_soon(action),
+            defer=self.scheduler.call_soon,
         )
         handle = NsHandle(label, ns, ip)
         handle_box.append(handle)

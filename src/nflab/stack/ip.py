@@ -53,7 +53,7 @@ class IpStack:
         env: Callable[[], Env],
         xmit: Callable[[str, Packet, IPv4Address, Skb], None],
         deliver: Callable[[Skb], None],
-        defer: Callable[[Callable[[], None]], None],
+        defer: Callable[[Callable[[], None]], object],
         observer: Observer | None = None,
         tracer: Tracer | None = None,
     ) -> None:

@@ -16,8 +16,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lab.world import LabError, World
 from ..lab.context import Context
+from ..lab.world import LabError, World
 from ..programs.sh import CommandHung, run_command_line
 from ..programs.system import NotSimulated
 from .match import outputs_match
