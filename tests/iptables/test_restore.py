@@ -90,13 +90,15 @@ def test_input_lines_like_fgets() -> None:
 
 
 def test_nft_batch_message_buffer() -> None:
-    errors = [
-        f"\nline {n}: RULE_APPEND failed (Invalid argument): rule in chain INPUT" for n in range(40)
-    ]
-    text = nft_batch_message(errors)
-    assert len(text) == 1023 or len(text) < 1024
-    assert text.startswith(errors[0] + errors[1])
+    """Each refusal is snprintf-ed into what is left of 1024 bytes; one that does not fit
+    is written truncated in place, and the next one overwrites it."""
+    errors = [f"\nline {n:3d}: " + "x" * 59 for n in range(20)]  # 70 characters each
     assert nft_batch_message(errors[:2]) == errors[0] + errors[1]
+    text = nft_batch_message(errors)
+    assert text == "".join(errors[:14]) + errors[19][:43]  # 14 fit in 980, 43 more bytes
+    assert len(text) == 1023
+    shorter = [*errors[:14], errors[14], "\nline 99: ok"]
+    assert nft_batch_message(shorter) == "".join(errors[:14]) + "\nline 99: ok"
 
 
 # -- committing ---------------------------------------------------------------------------
@@ -318,3 +320,69 @@ def test_options_and_usage() -> None:
     assert sh("iptables-legacy-restore -h").err.startswith(
         "Usage: iptables-restore [-c] [-v] [-V] [-t] [-h] [-n] [-w secs] [-W usecs]"
     )
+
+
+@pytest.mark.parametrize("flavour", ["nft", "legacy"])
+def test_ipv6_lines_are_ignored(flavour: str) -> None:
+    """``-6`` ends the line's parse: what came before it still runs, with no address."""
+    text = "*filter\n-A INPUT -6 -j DROP\n-6 -N FOO\n-N BAR -6\nCOMMIT\n"
+    sh, status, out = restore(text, flavour)
+    assert (status, out) == (0, "")
+    assert saved(sh, flavour) == [*FILTER_FRESH, ":BAR - [0:0]", "COMMIT"]
+
+
+@pytest.mark.parametrize("flavour", ["nft", "legacy"])
+def test_listing_inside_a_restore(flavour: str) -> None:
+    sh, status, out = restore("*filter\n-L INPUT\n-S\nCOMMIT\n", flavour)
+    assert status == 0
+    assert out.splitlines() == [
+        "Chain INPUT (policy ACCEPT)",
+        "target     prot opt source               destination         ",
+        "-P INPUT ACCEPT",
+        "-P FORWARD ACCEPT",
+        "-P OUTPUT ACCEPT",
+    ]
+    # listing adds nothing: iptables-nft makes no table for it
+    assert saved(sh, flavour) == ([] if flavour == "nft" else [*FILTER_FRESH, "COMMIT"])
+
+
+def test_legacy_checks_what_each_hook_walk_reaches() -> None:
+    """x_tables checks a rule with the hooks whose walk gets to it: nothing after an
+    unconditional ``-j ACCEPT``; nf_tables checks every rule of a reached chain."""
+    from nflab.iptables.extension import find_target
+
+    if find_target("MASQUERADE") is None:
+        pytest.skip("needs the MASQUERADE target")
+    hidden = "*nat\n-A INPUT -j ACCEPT\n-A INPUT -j MASQUERADE\nCOMMIT\n"
+    assert restore(hidden, "legacy")[1] == 0
+    _, status, out = restore(hidden, "nft")
+    assert (status, out.splitlines()[1]) == (
+        4,
+        "line 3: RULE_APPEND failed (Invalid argument): rule in chain INPUT",
+    )
+    reached = "*nat\n-A INPUT -p tcp -j ACCEPT\n-A INPUT -j MASQUERADE\nCOMMIT\n"
+    assert restore(reached, "legacy")[1:] == (1, "iptables-restore: line 4 failed\n")
+    returned = (
+        "*nat\n:FOO - [0:0]\n-A INPUT -j FOO\n-A FOO -j RETURN\n-A FOO -j MASQUERADE\nCOMMIT\n"
+    )
+    assert restore(returned, "legacy")[1] == 0
+
+
+def test_reads_the_named_file() -> None:
+    from nflab.programs.base import Io, SimpleHost
+    from nflab.programs.iptables_restore import iptables_restore_main
+
+    files = {"/etc/rules": "*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"}
+
+    def read_file(path: str) -> str:
+        if path not in files:
+            raise FileNotFoundError(2, "No such file or directory")
+        return files[path]
+
+    host = SimpleHost()
+    io = Io()
+    assert iptables_restore_main(["iptables-restore", "/etc/rules"], io, host, read_file) == 0
+    assert host.netfilter.nft.tables["filter"].chains["INPUT"].rules
+    io = Io()
+    assert iptables_restore_main(["iptables-restore", "/nope"], io, host, read_file) == 1
+    assert io.stderr == "Can't open /nope: No such file or directory\n"

@@ -33,6 +33,7 @@ def _node_opt(name: str, excl: str, **kw: Any) -> Opt:
 @register
 class ClusterMatch(MatchExtension):
     name = "cluster"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     options = (
         Opt("cluster-total-nodes", OptType.UINT32, min=1, max=XT_CLUSTER_NODES_MAX, mand=True),
         _node_opt("cluster-local-node", "cluster-local-nodemask", invert=True),

@@ -29,6 +29,7 @@ class Connbytes:
 @register
 class ConnbytesMatch(MatchExtension):
     name = "connbytes"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     options = (
         Opt("connbytes", OptType.UINT64RC, mand=True, invert=True),
         Opt("connbytes-dir", OptType.STRING, mand=True),

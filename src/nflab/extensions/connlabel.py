@@ -37,6 +37,7 @@ def _label_value(text: str) -> int:
 @register
 class ConnlabelMatch(MatchExtension):
     name = "connlabel"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     options = (
         Opt("label", OptType.STRING, min=1, mand=True, invert=True),
         Opt("set", OptType.NONE),

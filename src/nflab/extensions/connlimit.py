@@ -31,6 +31,7 @@ def mask_bits(mask: int) -> int:
 @register
 class ConnlimitMatch(MatchExtension):
     name = "connlimit"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     revision = 1
     options = (
         Opt("connlimit-upto", OptType.UINT32, invert=True, excl=("connlimit-above",)),

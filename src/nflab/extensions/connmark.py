@@ -13,6 +13,7 @@ from .mark import MARK_OPTIONS, MarkMask, mark_value, save_mark
 @register
 class ConnmarkMatch(MatchExtension):
     name = "connmark"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     revision = 1
     options = MARK_OPTIONS
 

@@ -220,6 +220,7 @@ def _opt(name: str, type_: OptType, invert: bool = True) -> Opt:
 @register
 class ConntrackMatch(MatchExtension):
     name = "conntrack"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     revision = 3
     options = (
         _opt("ctstate", OptType.STRING),

@@ -22,6 +22,7 @@ class Helper:
 @register
 class HelperMatch(MatchExtension):
     name = "helper"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     options = (Opt("helper", OptType.STRING, mand=True, invert=True),)
 
     def finalize(self, data: dict[str, Any], seen: set[str], rule: RuleContext) -> Helper | None:

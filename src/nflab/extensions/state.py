@@ -18,6 +18,7 @@ from .conntrack import STATE_BITS, Conntrack, conntrack_matches, dump, parse_wor
 @register
 class StateMatch(MatchExtension):
     name = "state"
+    needs_conntrack = True  # its checkentry takes a conntrack reference (nf_ct_netns_get)
     revision = 3
     options = (Opt("state", OptType.STRING, mand=True, invert=True),)
 

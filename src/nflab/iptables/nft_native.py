@@ -25,7 +25,7 @@ takes part by implementing ``nft_native``/``nft_decode`` (tcp and udp do).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Protocol, TypeVar
 
 from .errors import KernelRejected
@@ -124,16 +124,34 @@ def decode_ports(value: P, expr: PortCmp) -> P:
             dpts = ports
         if inverted:
             inv.add(expr.field)
-    return replace(value, spts=spts, dpts=dpts, inv=frozenset(inv))  # type: ignore[type-var]
+    return _with_ports(value, spts, dpts, frozenset(inv) if inv else _NO_INV)
+
+
+_NO_INV: frozenset[str] = frozenset()
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str]) -> P:
+    """``dataclasses.replace(value, spts=..., dpts=..., inv=...)``, without its per-call
+    introspection (this runs for every tcp/udp rule iptables-nft stores)."""
+    cls = type(value)
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
+    kwargs = {name: getattr(value, name) for name in names}
+    kwargs.update(spts=spts, dpts=dpts, inv=inv)
+    return cls(**kwargs)
 
 
 def nft_readback(rule: Rule) -> Rule:
     """The rule as iptables-nft reads it back after storing it in the kernel."""
     out: list[MatchEntry] = []
     native_at: dict[str, int] = {}
+    natives: list[bool] = []
     for entry in rule.matches:
         ext = find_match(entry.name)
         exprs = ext.nft_native(entry.value, rule.proto) if ext is not None else None
+        natives.append(exprs is not None)
         if ext is None or exprs is None:
             out.append(entry)
             continue
@@ -161,7 +179,11 @@ def nft_readback(rule: Rule) -> Rule:
         and target is rule.target
         and matches == rule.matches
     ):
-        return rule  # the usual case: what was stored reads back the same (keep the objects)
+        # the usual case: what was stored reads back the same (keep the objects, and
+        # what was learnt about them: the kernel checks them next)
+        for entry, native in zip(rule.matches, natives, strict=True):
+            _remember(entry, rule.proto, native)
+        return rule
     return replace(rule, iface_in=iface_in, iface_out=iface_out, matches=matches, target=target)
 
 
@@ -178,23 +200,22 @@ def check_payloads(rule: Rule) -> None:
 
 def is_native(entry: MatchEntry, proto: int) -> bool:
     """Whether iptables-nft keeps this match as native expressions (no xt checkentry)."""
-    try:
-        key = (entry, proto)
-        known = _NATIVE.get(key)
-    except TypeError:  # a value that cannot be hashed: just work it out
-        key, known = None, None
-    if known is None:
-        ext = find_match(entry.name)
-        known = ext is not None and ext.nft_native(entry.value, proto) is not None
-        if key is not None:
-            if len(_NATIVE) >= 4096:
-                _NATIVE.clear()
-            _NATIVE[key] = known
-    return known
+    known = _NATIVE.get(id(entry))
+    if known is not None and known[0] is entry and known[1] == proto:
+        return known[2]
+    ext = find_match(entry.name)
+    return ext is not None and ext.nft_native(entry.value, proto) is not None
 
 
-# is_native is a pure function of the (immutable) match and protocol
-_NATIVE: dict[tuple[MatchEntry, int], bool] = {}
+# What nft_readback just worked out for the (immutable) matches it kept, by identity:
+# the rule's kernel checks ask again right after. The entry is kept alive with its answer.
+_NATIVE: dict[int, tuple[MatchEntry, int, bool]] = {}
+
+
+def _remember(entry: MatchEntry, proto: int, native: bool) -> None:
+    if len(_NATIVE) >= 4096:
+        _NATIVE.clear()
+    _NATIVE[id(entry)] = (entry, proto, native)
 
 
 __all__ = ["PortCmp", "check_payloads", "decode_ports", "encode_ports", "is_native", "nft_readback"]

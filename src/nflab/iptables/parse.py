@@ -149,6 +149,10 @@ class Command:
     version: bool = False
 
 
+class _LineIgnored(Exception):
+    """``-6`` in iptables-restore: the rest of the line is not looked at."""
+
+
 @dataclass(frozen=True, slots=True)
 class AddrStep:
     """``-s``/``-d`` took the argv word at ``index``."""
@@ -258,6 +262,13 @@ class Parser:
     # -- main loop ----------------------------------------------------------------
 
     def parse(self) -> Command:
+        try:
+            return self._parse()
+        except _LineIgnored:
+            self.cmd.rules = []
+            return self.cmd
+
+    def _parse(self) -> Command:
         invert = False
         cur = self.cursor
         while True:
@@ -491,6 +502,10 @@ class Parser:
         elif c == "4":
             pass
         elif c == "6":
+            if self.restore:
+                # iptables-restore ignores an IPv6 line: do_parse returns on the spot and
+                # the command parsed so far runs (with no address, so no rule)
+                raise _LineIgnored()
             raise TryHelp()
         else:  # pragma: no cover - every optstring letter is handled above
             raise ParameterProblem(f'unknown option "-{c}"')

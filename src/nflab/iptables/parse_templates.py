@@ -20,10 +20,12 @@ extensions, the command, chain and target are the template's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from copy import copy
+from dataclasses import MISSING, dataclass, field, fields
+from itertools import compress
 
 from .addresses import Net, parse_address_list
-from .errors import BadArgument, ParameterProblem, TryHelp, XtablesError
+from .errors import ParameterProblem
 from .extension import Extension, RuleContext
 from .getopt import GetoptLong
 from .names import Names
@@ -70,21 +72,29 @@ class Template:
 
 
 _NOT_LEARNABLE = object()
+# Command fields made by a default factory (mutable), other than the two set per line
+_OTHER_MUTABLE_FIELDS = tuple(
+    f.name
+    for f in fields(Command)
+    if f.default_factory is not MISSING and f.name not in ("rules", "warnings")
+)
 _TEMPLATES: dict[tuple[object, ...], object] = {}
 
 
 def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
     """The key of a command line: every word after a value word is a placeholder."""
-    words = _VALUE_WORDS
-    positions = [i + 1 for i, word in enumerate(argv[1:-1], 1) if word in words]
+    # the indices i + 1 of the words after value words argv[i], 1 <= i < len - 1
+    positions = tuple(compress(range(2, len(argv) + 1), map(_VALUE_WORDS.__contains__, argv[1:-1])))
     if not positions:
         return tuple(argv), ()
-    if any(b - a == 1 for a, b in zip(positions, positions[1:], strict=False)):
-        positions = _taken_values(argv)  # a value word that is itself a value
+    if len(positions) > 1 and any(
+        b - a == 1 for a, b in zip(positions, positions[1:], strict=False)
+    ):
+        positions = tuple(_taken_values(argv))  # a value word that is itself a value
     key: list[str | None] = list(argv)
     for i in positions:
         key[i] = None
-    return tuple(key), tuple(positions)
+    return tuple(key), positions
 
 
 def _taken_values(argv: Sequence[str]) -> list[int]:
@@ -181,7 +191,7 @@ def _instantiate(
     """The template's command for this line, or None to let the full parse decide."""
     try:
         return _build(template, argv, names, warnings)
-    except (XtablesError, BadArgument, TryHelp, ValueError):
+    except Exception:  # whatever went wrong, the full parse tells the truth
         return None
 
 
@@ -196,7 +206,7 @@ def _build(
     if template.slots:
         replaced = list(matches)
         for slot in template.slots:
-            words = tuple(argv[i] for i in slot.words)
+            words = tuple(map(argv.__getitem__, slot.words))
             value = slot.values.get(words)
             if value is None:
                 replayed = _replay(slot, template.context, argv, names)
@@ -214,13 +224,15 @@ def _build(
                 assert isinstance(value, MatchEntry)
                 replaced[slot.entry] = value
         matches = tuple(replaced)
-    srcs = _addresses(template.srcs, template.src_index, argv, names)
-    dsts = _addresses(template.dsts, template.dst_index, argv, names)
+    srcs = template.srcs if template.src_index < 0 else _addresses(template, argv, names, True)
+    dsts = template.dsts if template.dst_index < 0 else _addresses(template, argv, names, False)
     if srcs is None or dsts is None:
         return None
-    # a shallow copy of the learnt command: its other fields are immutable values
+    # a copy of the learnt command: its own lists, the other fields are immutable values
     cmd = Command.__new__(Command)
     cmd.__dict__.update(template.command.__dict__)
+    for name in _OTHER_MUTABLE_FIELDS:
+        setattr(cmd, name, copy(getattr(cmd, name)))
     cmd.warnings = warnings if warnings is not None else []
     if proto is None:
         cmd.rules = []
@@ -244,11 +256,10 @@ def _build(
 
 
 def _addresses(
-    learnt: tuple[Net, ...], index: int, argv: Sequence[str], names: Names
-) -> tuple[Net, ...] | list[Net] | None:
-    if index < 0:
-        return learnt
-    found = parse_address_list(argv[index], names)
+    template: Template, argv: Sequence[str], names: Names, source: bool
+) -> Sequence[Net] | None:
+    learnt = template.srcs if source else template.dsts
+    found = parse_address_list(argv[template.src_index if source else template.dst_index], names)
     # a different count could change what the post-parse checks say
     return found if len(found) == len(learnt) else None
 
@@ -258,21 +269,20 @@ def _replay(
 ) -> tuple[object] | None:
     """Run the extension's option parses again with this line's words, then its final check."""
     ext = slot.ext
-    loaded = _Loaded(ext, ext.new_state())
+    loaded = _Loaded(ext, ext.new_state(), set())
     printed: list[str] = []
-    cursor: GetoptLong | None = None
+    cursor = GetoptLong(argv, OPTSTRING)  # for options that read more words (--tcp-flags)
+    state, seen = loaded.state, loaded.seen
     for step in slot.steps:
-        if cursor is None:
-            cursor = GetoptLong(argv, OPTSTRING)
         cursor.optind = step.optind
-        arg = argv[step.index] if step.index >= 0 else step.arg
+        index = step.index
         call = Call(
             ext.name,
             step.opt,
-            arg,
+            argv[index] if index >= 0 else step.arg,
             step.invert,
-            loaded.state,
-            loaded.seen,
+            state,
+            seen,
             names,
             cursor=cursor,
             proto=step.proto,

@@ -132,17 +132,17 @@ class Restore:
             raise RestoreFailed(f"COMMIT expected at line {self.line + 1}")
 
     def _dispatch(self, buffer: str) -> bool:
-        in_table = self._section is not None
-        if in_table and self._is_commit(buffer):
-            self._commit()
-        elif buffer.startswith("*") and not in_table:
+        first = buffer[0]
+        if self._section is None:
+            if first != "*":
+                return False
             self._begin(buffer)
-        elif buffer.startswith(":") and in_table:
+        elif first == "C" and self._is_commit(buffer):
+            self._commit()
+        elif first == ":":
             self._chain_line(buffer)
-        elif in_table:
-            self._rule_line(buffer)
         else:
-            return False
+            self._rule_line(buffer)  # even a "*table" line: no table begins inside another
         return True
 
     def _is_commit(self, buffer: str) -> bool:
@@ -267,7 +267,11 @@ class Restore:
     def _rule_line(self, buffer: str) -> None:
         section = self._section
         assert section is not None
-        pcnt, bcnt, rest = rule_counters(buffer, self.line)
+        if buffer[0] == "[":
+            pcnt, bcnt, rest = rule_counters(buffer, self.line)
+        else:
+            pcnt = bcnt = None
+            rest = buffer
         argv = [self.program, "-t", self._curtable]
         if not self.options.noflush:
             argv += ["-v"] * self.options.verbose
@@ -277,6 +281,8 @@ class Restore:
         if len(argv) >= MAX_ARGC:
             raise ParameterProblem("Parser cannot handle more arguments")
         cmd = parse_command(argv, self.names, restore=True, line=self.line, warnings=self.warnings)
+        if cmd.command in _RULE_COMMANDS and not cmd.rules:
+            return  # an ignored IPv6 line: its rule loops over no address at all
         executor = section.executor
         if not self.flavour.is_nft:
             try:
@@ -288,7 +294,6 @@ class Restore:
             # iptables-nft builds the kernel rule as it reads the line (``nft_cmd_new``):
             # "TCP match requires '-p tcp'" stops the restore right here
             cmd.rules = [nft_readback(rule) for rule in cmd.rules]
-        section.touched = True
         line = self.line
         self._nft_run(section, lambda: executor.execute(cmd, line))
 
@@ -335,10 +340,11 @@ class Restore:
         refused = section.executor.refused
         if refused:
             raise XtablesError(nft_batch_message(refused), ExitStatus.RESOURCE_PROBLEM)
-        if section.touched or (self.options.verbose and section.name in self.ruleset.tables):
+        created = section.touched or section.executor.creates
+        if created or (self.options.verbose and section.name in self.ruleset.tables):
             self.ruleset.replace(section.table)
         elif not self.options.noflush and not self.options.verbose:
-            self.ruleset.tables.pop(section.name, None)  # deleted, and nothing made anew
+            self.ruleset.drop(section.name)  # deleted, and nothing made anew
 
 
 __all__ = ["Restore", "RestoreFailed", "RestoreOptions", "SectionExecutor"]

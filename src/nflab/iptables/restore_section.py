@@ -53,10 +53,16 @@ class SectionExecutor(Executor):
         self.graph = JumpGraph(table)
         self.line = 0
         self.refused: list[str] = []
+        self.creates = False
 
     def _edit(self, name: str) -> Table:
         self._check_table_name(name)
         return self.table
+
+    def _commit(self, table: Table, creates: bool = False) -> None:
+        """Nothing to replace (edited in place): note whether iptables-nft would have made
+        the table, which it does only for commands that add something."""
+        self.creates = self.creates or creates
 
     def _kernel_rules(self, rules: list[Rule]) -> list[Rule]:
         """Read back already, as the restore built them at their line."""

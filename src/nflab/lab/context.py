@@ -45,7 +45,7 @@ class Context:
 
     @property
     def fs(self) -> Filesystem:
-        return self.machine.fs
+        return self.machine.fs_for(self.ns_name)
 
     def now_ctime(self) -> str:
         return self.machine.clock.ctime()

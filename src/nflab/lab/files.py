@@ -25,6 +25,8 @@ ERRNO_TEXT = {
     "EACCES": "Permission denied",
     "EEXIST": "File exists",
     "EINVAL": "Invalid argument",
+    "EIO": "Input/output error",
+    "EPERM": "Operation not permitted",
 }
 
 
@@ -42,7 +44,13 @@ class FsError(Exception):
 
 
 class Device(Protocol):
-    """A special file whose content is computed (``/dev/null``, ``/proc/sys/...``)."""
+    """A special file whose content is computed (``/dev/null``, ``/proc/sys/...``).
+
+    ``read`` and ``write`` raise :class:`FsError` for what the file refuses (EACCES,
+    EINVAL...); ``writable`` False makes opening it for writing fail with EACCES.
+    """
+
+    writable: bool
 
     def read(self) -> str: ...
 
@@ -51,6 +59,8 @@ class Device(Protocol):
 
 class NullDevice:
     """``/dev/null``: reads as empty, swallows every write."""
+
+    writable = True
 
     def read(self) -> str:
         return ""
@@ -62,6 +72,9 @@ class NullDevice:
 Provider = Callable[[str], Device | None]
 """Answers for paths of a subtree: the device at an absolute path, or None."""
 
+DirProvider = Callable[[str], list[str] | None]
+"""Answers for directories of a subtree: the names in the directory at a path, or None."""
+
 
 @dataclass
 class Filesystem:
@@ -69,6 +82,7 @@ class Filesystem:
     dirs: set[str] = field(default_factory=lambda: {"/"})
     devices: dict[str, Device] = field(default_factory=dict)
     providers: list[Provider] = field(default_factory=list)
+    dir_providers: list[DirProvider] = field(default_factory=list)
 
     # -- paths -------------------------------------------------------------------
 
@@ -88,8 +102,22 @@ class Filesystem:
                 return device
         return None
 
+    def _provided_dir(self, path: str) -> list[str] | None:
+        for provider in self.dir_providers:
+            names = provider(path)
+            if names is not None:
+                return names
+        return None
+
     def is_dir(self, path: str) -> bool:
-        return path in self.dirs
+        return path in self.dirs or self._provided_dir(path) is not None
+
+    def with_mounts(self, providers: list[Provider], dir_providers: list[DirProvider]) -> Filesystem:
+        """The same files seen with more computed subtrees on top (a process's /proc)."""
+        return Filesystem(
+            self.files, self.dirs, self.devices,
+            [*providers, *self.providers], [*dir_providers, *self.dir_providers],
+        )  # fmt: skip
 
     def is_file(self, path: str) -> bool:
         return path in self.files or self._device(path) is not None
@@ -117,16 +145,19 @@ class Filesystem:
             return device.read()
         if path in self.files:
             return self.files[path]
-        if path in self.dirs:
+        if self.is_dir(path):
             raise FsError("EISDIR", path)
         self._check_parent(path)
         raise FsError("ENOENT", path)
 
     def open_for_write(self, path: str, append: bool = False) -> None:
         """``open(O_CREAT | (O_APPEND or O_TRUNC))``: create or truncate now."""
-        if self._device(path) is not None:
+        device = self._device(path)
+        if device is not None:
+            if not getattr(device, "writable", True):
+                raise FsError("EACCES", path)
             return
-        if path in self.dirs:
+        if self.is_dir(path):
             raise FsError("EISDIR", path)
         self._check_parent(path)
         if not append or path not in self.files:
@@ -159,6 +190,9 @@ class Filesystem:
     # -- listing -------------------------------------------------------------------
 
     def listdir(self, path: str) -> list[str]:
+        provided = self._provided_dir(path)
+        if provided is not None:
+            return sorted(provided)
         if path not in self.dirs:
             raise FsError("ENOTDIR" if self.is_file(path) else "ENOENT", path)
         entries: set[str] = set()

@@ -16,7 +16,9 @@ from ..iptables.names import Names
 from ..netfilter.state import NetfilterState
 from .clock import SimClock
 from .files import Filesystem, NullDevice
+from .kernel_log import KernelLog
 from .network import Network, NsHandle
+from .procfs import proc_mounts
 from .scheduler import Scheduler
 
 HOME = "/root"
@@ -63,6 +65,8 @@ class Machine:
     network: Network
     namespaces: dict[str, NsHandle] = field(default_factory=dict)
     cwd: str = HOME
+    _views: dict[str, Filesystem] = field(default_factory=dict, repr=False)
+    kernel_log: KernelLog = field(default_factory=lambda: KernelLog(lambda: 0.0))
 
     @classmethod
     def fresh(
@@ -71,11 +75,33 @@ class Machine:
         scheduler = scheduler or Scheduler(clock)
         network = network or Network(scheduler)
         machine = cls(name, clock, default_filesystem(name), scheduler, network)
-        machine.namespaces[""] = network.new_namespace(f"{name}")
+        machine.kernel_log = KernelLog(lambda: scheduler.now)
+        machine.namespaces[""] = network.new_namespace(f"{name}", machine.kernel_log.write)
         return machine
 
     def namespace(self, name: str) -> NsHandle:
         return self.namespaces[name]
+
+    def add_namespace(self, name: str) -> NsHandle:
+        """``ip netns add NAME``: a fresh namespace, only ``lo``, down."""
+        handle = self.network.new_namespace(f"{self.name}:{name}", self.kernel_log.write)
+        self.namespaces[name] = handle
+        return handle
+
+    def remove_namespace(self, name: str) -> None:
+        """``ip netns delete NAME``: the namespace goes with its name (no process keeps it)."""
+        handle = self.namespaces.pop(name)
+        self.network.remove_namespace(handle)
+
+    def fs_for(self, ns_name: str) -> Filesystem:
+        """The files as a process in namespace ``ns_name`` sees them (its /proc/sys/net)."""
+        view = self._views.get(ns_name)
+        if view is None:
+            device, directory = proc_mounts(
+                lambda: self.namespace(ns_name).netns, lambda: self.scheduler.now
+            )
+            view = self._views[ns_name] = self.fs.with_mounts([device], [directory])
+        return view
 
     @property
     def netns(self) -> NsHandle:

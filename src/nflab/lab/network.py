@@ -10,18 +10,22 @@ interleave deterministically.
 from __future__ import annotations
 
 import itertools
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import Any
 
 from ..netfilter.skb import Skb
 from ..packet.headers import Packet
-from ..stack.interfaces import LinkKind
+from ..stack import linkops
 from ..stack.ip import IpStack
 from ..stack.netns import Netns
+from ..stack.transport import Transport
 from .scheduler import Scheduler
 
 WIRE_DELAY = 0.0001  # seconds a packet spends on a veth (100 µs)
+RANDOM_SEED = 1  # every run of a lab draws the same ports, sequence numbers and ids
 
 
 @dataclass
@@ -41,8 +45,11 @@ class Network:
         self.by_id: dict[int, NsHandle] = {}
         self._ids = itertools.count(1)
 
-    def new_namespace(self, label: str) -> NsHandle:
+    def new_namespace(self, label: str, log: Callable[[int, str], None] | None = None) -> NsHandle:
+        """A fresh namespace; ``log`` is its machine's kernel log (``printk``)."""
         ns = Netns(next(self._ids), label)
+        if log is not None:
+            ns.env.log = log
         handle_box: list[NsHandle] = []
 
         def env():  # type: ignore[no-untyped-def]
@@ -59,6 +66,9 @@ class Network:
             defer=self.scheduler.call_soon,
         )
         handle = NsHandle(label, ns, ip)
+        # sockets: ports, sequence numbers and IP ids from a generator seeded per namespace
+        handle.transport = Transport(ns, self.scheduler, random.Random(RANDOM_SEED * 1000 + ns.id))
+        handle.transport.attach(ip)
         handle_box.append(handle)
         self.by_id[ns.id] = handle
         return handle
@@ -67,10 +77,18 @@ class Network:
 
     def veth_pair(self, a: NsHandle, a_name: str, b: NsHandle, b_name: str) -> None:
         """Two ends of a veth (``ip link add A type veth peer name B``, or a lab cable)."""
-        end_a = a.netns.add_interface(a_name, LinkKind.VETH)
-        end_b = b.netns.add_interface(b_name, LinkKind.VETH)
-        end_a.peer, end_a.peer_name = (b.netns.id, b_name), b_name
-        end_b.peer, end_b.peer_name = (a.netns.id, a_name), a_name
+        linkops.veth_pair(a.netns, a_name, b.netns, b_name)
+
+    def resolve(self, ns_id: int) -> Netns | None:
+        """The namespace with this id (links name their peer's namespace by id)."""
+        handle = self.by_id.get(ns_id)
+        return handle.netns if handle is not None else None
+
+    def remove_namespace(self, handle: NsHandle) -> None:
+        """The namespace is gone (``ip netns del`` of its last reference)."""
+        self.by_id.pop(handle.netns.id, None)
+        others = [h.netns for h in self.by_id.values()]
+        linkops.destroy_namespace(handle.netns, self.resolve, others)
 
     def peer_of(self, handle: NsHandle, dev: str) -> tuple[NsHandle, str] | None:
         iface = handle.netns.interfaces.get(dev)

@@ -189,6 +189,12 @@ class Ruleset:
             self.order.insert(0, table.name)
         self.tables[table.name] = table
 
+    def drop(self, name: str) -> None:
+        """Delete a table (iptables-nft-restore's table flush with nothing made anew)."""
+        if self.tables.pop(name, None) is not None:
+            self.order.remove(name)
+            self.generation += 1
+
     def instantiate(self, name: str) -> None:
         """The legacy backend loads a table's module on first use, even to list it."""
         if name not in self.tables:

@@ -41,6 +41,10 @@ PROGRAMS: dict[str, str] = {
     "wc": "nflab.programs.textutils:wc_main",
     "sort": "nflab.programs.sorting:sort_main",
     "grep": "nflab.programs.grep:grep_main",
+    "ip": "nflab.programs.ip:ip_main",
+    "sysctl": "nflab.programs.sysctl:sysctl_main",
+    "dmesg": "nflab.programs.dmesg:dmesg_main",
+    "conntrack": "nflab.programs.conntrack:conntrack_main",
 }
 
 # Where Debian keeps programs: ``/usr/sbin/iptables`` runs iptables.

@@ -84,7 +84,16 @@ class FileSink:
     path: str
 
     def write(self, text: str) -> None:
-        self.system.fs.append(self.path, text)
+        try:
+            self.system.fs.append(self.path, text)
+        except FsError as err:  # a /proc/sys file refusing a value
+            raise _WriteFailed(err) from None
+
+
+class _WriteFailed(Exception):
+    def __init__(self, error: FsError):
+        super().__init__(error.strerror)
+        self.error = error
 
 
 class _RedirectFailed(Exception):
@@ -212,10 +221,22 @@ class Shell:
             return status
         proc = Io(stdin=stdin, sink=lambda fd, text: fds[fd].write(text))
         try:
-            status = program(argv, proc, self.system)
-        finally:
-            proc.flush()  # exit flushes stdio's buffer
+            try:
+                status = program(argv, proc, self.system)
+            finally:
+                proc.flush()  # exit flushes stdio's buffer
+        except _WriteFailed as failed:
+            fds[2].write(self._write_error(argv[0], failed.error, prefix))
+            return 1
         return status
+
+    def _write_error(self, name: str, error: FsError, prefix: str) -> str:
+        """What a program says when write(2) fails (bash builtins, dash's, coreutils)."""
+        if "/" in name or name not in self._builtins():
+            return f"{name}: write error: {error.strerror}\n"
+        if self.bash:
+            return f"{prefix}{name}: write error: {error.strerror}\n"
+        return f"{prefix}{name}: {name}: I/O error\n"
 
     def _expand(self, word: Word) -> list[str]:
         segments = list(word.segments)

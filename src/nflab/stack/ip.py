@@ -19,7 +19,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from ..netfilter.engine import Tracer
 from ..netfilter.hooks import HookRunner
-from ..netfilter.skb import Env, Skb, XtVerdict
+from ..netfilter.skb import CtState, Env, Skb, XtVerdict
 from ..packet.headers import ICMP, IPPROTO_ICMP, Packet
 from .netns import Netns
 from .routing import Lookup
@@ -73,7 +73,9 @@ class IpStack:
             self.observer(skb, Fate(kind, reason, skb.hook))
 
     def _hook(self, hook: str, skb: Skb) -> bool:
-        verdict = self.hooks.run(hook, skb, self.env(), self.tracer)
+        env = self.env()
+        verdict = self.hooks.run(hook, skb, env, self.tracer)
+        self._send_answers(env, skb)
         if verdict is XtVerdict.ACCEPT:
             return True
         if verdict is XtVerdict.DROP:
@@ -83,6 +85,20 @@ class IpStack:
         else:
             self._fate(skb, "stolen", f"{skb.table} {hook}")
         return False
+
+    def _send_answers(self, env: Env, skb: Skb) -> None:
+        """What REJECT answered with (a RST, an ICMP error) leaves with ``ip_local_out`` at
+        once, as ``nf_send_reset``/``icmp_send`` do from inside the hook."""
+        answers = [what for kind, what in env.events if kind == "REJECT"]
+        if not answers:
+            return
+        env.events[:] = [event for event in env.events if event[0] != "REJECT"]
+        for packet in answers:
+            out = Skb(packet)
+            if skb.ct is not None and packet.tcp is not None:
+                # ``nf_ct_attach``: the RST belongs to the rejected packet's connection
+                out.ct, out.ctstate, out.ct_reply = skb.ct, CtState.RELATED, not skb.ct_reply
+            self.local_out(packet, out)
 
     def _usable(self, route: object) -> bool:
         dev = getattr(route, "dev", "")

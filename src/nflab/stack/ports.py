@@ -82,7 +82,12 @@ class PortTable:
         return list(self.holders.get(port, ()))
 
     def conflicts(
-        self, addr: IPAddress, port: int, reuse: bool, device: str, v6only: bool,
+        self,
+        addr: IPAddress,
+        port: int,
+        reuse: bool,
+        device: str,
+        v6only: bool,
         ignore: object = None,
     ) -> bool:
         for other in self.holders.get(port, ()):
@@ -98,7 +103,10 @@ class PortTable:
         return False
 
     def ephemeral(
-        self, rng: random.Random, port_range: tuple[int, int], parity: int | None,
+        self,
+        rng: random.Random,
+        port_range: tuple[int, int],
+        parity: int | None,
         usable: Callable[[int], bool] | None = None,
     ) -> int | None:
         """A free port from a random starting point: first those of ``parity`` (0 even,

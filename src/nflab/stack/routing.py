@@ -1,15 +1,20 @@
 """The routing tables of one namespace (``local`` then ``main``), longest prefix first.
 
 Adding an address creates the kernel's routes as ``fib_add_ifaddr`` does:
-``local ADDR`` and ``broadcast`` in the local table (``local 127.0.0.0/8``
-for a loopback network), and the connected ``NET dev IF proto kernel scope
-link src ADDR`` route in main once the interface is up.
+``local ADDR`` in the local table at once; once the interface is up, the
+connected ``NET dev IF proto kernel scope link src ADDR`` route in main
+(``local NET`` in the local table for a loopback interface) and the
+``broadcast`` routes. Tables other than ``local`` and ``main`` are named by
+their number (``"100"``); lookups use ``local`` then ``main``, as the
+default rules do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+from .interfaces import IfAddr
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +28,7 @@ class Route:
     scope: str = "global"
     metric: int = 0
     table: str = "main"
+    onlink: bool = False
 
     def show(self, linkdown: bool = False) -> str:
         """``ip route show`` text (the ``local`` table also prints the route type)."""
@@ -73,17 +79,33 @@ class Fib:
     def table(self, name: str) -> list[Route]:
         return [r for r in self.routes if r.table == name]
 
-    def address_routes(self, addr: IPv4Interface, dev: str, loopback: bool) -> list[Route]:
-        """The local-table routes an address brings (``fib_add_ifaddr``)."""
-        routes = [Route(IPv4Network(addr.ip), dev, "local", src=addr.ip, proto="kernel", scope="host", table="local")]
-        net = addr.network
-        if loopback and net.prefixlen < 32:
-            routes.insert(0, Route(net, dev, "local", src=addr.ip, proto="kernel", scope="host", table="local"))
-        if net.prefixlen < 31:
-            routes.append(
-                Route(IPv4Network(net.broadcast_address), dev, "broadcast", src=addr.ip, proto="kernel", scope="link", table="local")
-            )
+    def ifaddr_routes(self, ifa: IfAddr, prim: IfAddr, dev: str, loopback: bool, up: bool) -> list[Route]:
+        """The routes an address brings (``fib_add_ifaddr``): ``prim`` is the primary
+        address of its subnet (the address itself unless it is a secondary)."""
+        src = prim.addr.ip
+        routes = [Route(IPv4Network(ifa.addr.ip), dev, "local", src=src, proto="kernel", scope="host", table="local")]
+        if not up:
+            return routes
+        if ifa.broadcast is not None and int(ifa.broadcast) != 0xFFFFFFFF:
+            routes.append(_broadcast(ifa.broadcast, dev, src))
+        prefix = ifa.prefix
+        if ifa.secondary or int(prefix.network_address) == 0:
+            return routes
+        if prefix.network_address != ifa.addr.ip or prefix.prefixlen < 32:
+            if not ifa.noprefixroute:
+                if loopback:
+                    routes.append(Route(prefix, dev, "local", src=src, proto="kernel", scope="host", table="local"))
+                else:
+                    routes.append(Route(prefix, dev, src=src, proto="kernel", scope="link"))
+            if prefix.prefixlen < 31:
+                routes.append(_broadcast(prefix.broadcast_address, dev, src))
         return routes
+
+    def add_unique(self, routes: list[Route]) -> None:
+        """``fib_magic``: the kernel's own routes, each once."""
+        for route in routes:
+            if route not in self.routes:
+                self.routes.append(route)
 
     @staticmethod
     def connected_route(addr: IPv4Interface, dev: str) -> Route:
@@ -103,3 +125,20 @@ class Fib:
             if best is not None:
                 return Lookup(best, best.via, best.src)
         return None
+
+
+def _broadcast(addr: IPv4Address, dev: str, src: IPv4Address) -> Route:
+    return Route(IPv4Network(addr), dev, "broadcast", src=src, proto="kernel", scope="link", table="local")
+
+
+TABLE_IDS = {"unspec": 0, "default": 253, "main": 254, "local": 255}
+
+
+def table_id(name: str) -> int:
+    """The number of a table name (``main`` 254, ``local`` 255, or its digits)."""
+    return TABLE_IDS[name] if name in TABLE_IDS else int(name)
+
+
+def table_name(number: int) -> str:
+    names = {v: k for k, v in TABLE_IDS.items()}
+    return names.get(number, str(number))

@@ -1,108 +1,46 @@
 """One TCP connection (``struct tcp_sock``): handshake, data, ACKs, FIN, RST, timers.
 
-Written after Linux's ``tcp_rcv_state_process``/``tcp_rcv_synsent_state_process``
-without congestion control: segments are sent up to the MSS and the peer's
-window, acknowledged at once (a FIN in ESTABLISHED gets a short delayed ACK,
-so an application closing right away sends ``FIN|ACK`` as on Linux),
-retransmitted on the RTO. The SYN is retransmitted on the kernel's schedule
-(:func:`syn_backoff`). Segments leave through ``host.output``; a connection
-never touches packets, routes or sockets directly.
+Written after Linux without congestion control: segments are sent up to the
+MSS and the peer's window, acknowledged at once (a FIN in ESTABLISHED gets a
+short delayed ACK, so an application closing right away sends ``FIN|ACK``
+as on Linux), retransmitted on the RTO (:mod:`.tcp_timers`); what an
+arriving segment does is :mod:`.tcp_input`. Segments leave through
+``host.output``: a connection never touches packets, routes or sockets.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from ipaddress import IPv4Address, IPv6Address
-from typing import Any, Protocol
+from typing import Any
 
-from ..packet.headers import TCP, TcpFlags
+from ..packet.headers import TCP
 from . import tcp_options as opt
+from .tcp_input import segment_arrives, timewait_accepts_syn
 from .tcp_timers import RetransmitTimer
+from .tcp_types import (
+    ACK,
+    FIN,
+    MASK,
+    PSH,
+    RECEIVING_STATES,
+    RST,
+    SENDING_STATES,
+    SYN,
+    IPAddress,
+    Segment,
+    Sent,
+    TcpHost,
+    TcpState,
+    seq_diff,
+)
 
-IPAddress = IPv4Address | IPv6Address
-MASK = 0xFFFFFFFF
-SYN, ACK, FIN, RST, PSH = TcpFlags.SYN, TcpFlags.ACK, TcpFlags.FIN, TcpFlags.RST, TcpFlags.PSH
+S = TcpState
 TIME_WAIT_LEN = 60.0  # TCP_TIMEWAIT_LEN
 DELAYED_ACK = 0.004  # the delayed ACK of a FIN, as measured on 6.18 (lo and veth)
 SEND_BUFFER = 4 * 1024 * 1024  # tcp_wmem[2]: send() blocks beyond this
 
-
-class TcpState(Enum):
-    CLOSE = "CLOSE"
-    LISTEN = "LISTEN"
-    SYN_SENT = "SYN_SENT"
-    SYN_RECV = "SYN_RECV"
-    ESTABLISHED = "ESTABLISHED"
-    FIN_WAIT1 = "FIN_WAIT1"
-    FIN_WAIT2 = "FIN_WAIT2"
-    CLOSE_WAIT = "CLOSE_WAIT"
-    CLOSING = "CLOSING"
-    LAST_ACK = "LAST_ACK"
-    TIME_WAIT = "TIME_WAIT"
-
-
-S = TcpState
-SENDING_STATES = frozenset({S.ESTABLISHED, S.CLOSE_WAIT})
-RECEIVING_STATES = frozenset({S.ESTABLISHED, S.FIN_WAIT1, S.FIN_WAIT2})
-
-
-def seq_diff(a: int, b: int) -> int:
-    """``a - b`` in sequence space (``before``/``after`` of the kernel)."""
-    d = (a - b) & MASK
-    return d - (1 << 32) if d & 0x80000000 else d
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A TCP segment as the transport layer received it."""
-
-    src: IPAddress
-    dst: IPAddress
-    tcp: TCP
-    payload: bytes = b""
-    dev: str = "lo"
-    tos: int = 0
-
-    @property
-    def length(self) -> int:
-        """Sequence space the segment occupies (SYN and FIN count one each)."""
-        return len(self.payload) + bool(self.tcp.flags & SYN) + bool(self.tcp.flags & FIN)
-
-
-class TcpHost(Protocol):
-    """What a connection needs from its namespace (the TCP layer provides it)."""
-
-    def now(self) -> float: ...
-
-    def rng_bits(self, bits: int) -> int: ...
-
-    def timer(self, delay: float, action: Callable[[], None]) -> Any: ...
-
-    def signal(self) -> Any: ...
-
-    def sysctl(self, name: str, default: int = 0) -> int: ...
-
-    def output(self, conn: TcpConnection, tcp: TCP, payload: bytes, ident: int) -> bool: ...
-
-    def send_reset(self, seg: Segment) -> None: ...
-
-    def release(self, conn: TcpConnection) -> None: ...
-
-    def established(self, conn: TcpConnection) -> bool: ...
-
-
-@dataclass
-class _Sent:
-    seq: int
-    flags: int
-    data: bytes = b""
-
-    @property
-    def end(self) -> int:
-        return (self.seq + len(self.data) + bool(self.flags & SYN) + bool(self.flags & FIN)) & MASK
+__all__ = ["Segment", "TcpConnection", "TcpState", "seq_diff"]
 
 
 @dataclass(eq=False)
@@ -117,6 +55,8 @@ class TcpConnection:
     device: str = ""
     v6only: bool = False
     owner: Any = None  # the socket's owner (uid, gid) for ``-m owner``
+    tos: int = 0  # IP_TOS
+    ttl: int | None = None  # IP_TTL (None: net.ipv4.ip_default_ttl)
     parent: Any = None  # the listener of a passive connection until it is accepted
     state: TcpState = TcpState.CLOSE
     err: int = 0  # sk_err: reported (and cleared) by the next call
@@ -127,7 +67,7 @@ class TcpConnection:
     fin_rcvd: bool = False
     sendq: bytearray = field(default_factory=bytearray)
     rcvbuf: bytearray = field(default_factory=bytearray)
-    unacked: list[_Sent] = field(default_factory=list)
+    unacked: list[Sent] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         host = self.host
@@ -139,7 +79,10 @@ class TcpConnection:
         self.advmss = opt.advertised_mss(self.mtu)
         self.mss = self.advmss
         self.rcv_wscale = opt.window_scale(
-            max(host.sysctl("net.ipv4.tcp_rmem", 131072), host.sysctl("net.core.rmem_max", 212992))
+            max(
+                host.sysctl("net.ipv4.tcp_rmem", 6291456, 2),
+                host.sysctl("net.core.rmem_max", 212992),
+            )
         )
         self.snd_wscale = 0
         self.ts_ok = bool(host.sysctl("net.ipv4.tcp_timestamps", 1))
@@ -149,7 +92,8 @@ class TcpConnection:
         self.ts_recent = 0
         self.rcv_space = opt.initial_window(self.advmss)
         self.ident = host.rng_bits(16)
-        self.fin_queued = False
+        self.fin_queued = False  # the application asked for a FIN (close or shutdown)
+        self.fin_sent = False
         self.ack_pending = False
         self.rtx = RetransmitTimer(self)
         self._delack: Any = None
@@ -178,7 +122,7 @@ class TcpConnection:
     def connect(self) -> None:
         """Active open: send the SYN (``tcp_connect``)."""
         self.state = S.SYN_SENT
-        self._send_syn()
+        self.send_syn()
         self.rtx.start_syn()
 
     def accept_syn(self, seg: Segment) -> None:
@@ -186,15 +130,15 @@ class TcpConnection:
         info = opt.parse(seg.tcp)
         self.irs = seg.tcp.seq
         self.rcv_nxt = (seg.tcp.seq + 1) & MASK
-        self._negotiate(info)
+        self.negotiate(info)
         self.snd_wnd = seg.tcp.window
         # the SYN-ACK's window counts segments without the timestamps
         self.rcv_space = opt.initial_window(self.advmss - (opt.TS_SIZE if self.ts_ok else 0))
         self.state = S.SYN_RECV
-        self._send_syn()
+        self.send_syn()
         self.rtx.start_syn()
 
-    def _negotiate(self, info: opt.SynInfo) -> None:
+    def negotiate(self, info: opt.SynInfo) -> None:
         self.ts_ok = self.ts_ok and info.ts is not None
         self.sack_ok = self.sack_ok and info.sack
         self.ws_ok = self.ws_ok and info.wscale is not None
@@ -207,12 +151,12 @@ class TcpConnection:
         peer_mss = info.mss if info.mss is not None else 536  # RFC 1122 default
         self.mss = min(peer_mss, self.advmss) - (opt.TS_SIZE if self.ts_ok else 0)
 
-    def _send_syn(self) -> None:
+    def send_syn(self) -> None:
         flags = SYN if self.state is S.SYN_SENT else SYN | ACK
         self._emit(flags, self.iss, syn=True)
         if self.snd_nxt == self.iss:
             self.snd_nxt = (self.iss + 1) & MASK
-            self.unacked = [_Sent(self.iss, flags)]
+            self.unacked = [Sent(self.iss, flags)]
 
     # -- output --------------------------------------------------------------------------
 
@@ -228,6 +172,7 @@ class TcpConnection:
             ws = self.rcv_wscale if self.ws_ok else None
             options = opt.syn_options(self.advmss, ws, self.sack_ok, ts)
             window = min(self.rcv_space, 0xFFFF)  # a SYN's window is never scaled
+            self.rcv_edge = (self.rcv_nxt + window) & MASK
         else:
             options = opt.segment_options((self._ts_val(), self.ts_recent) if self.ts_ok else None)
             window = opt.window_field(self.receive_window(), self.rcv_wscale)
@@ -235,8 +180,13 @@ class TcpConnection:
         if flags & ACK:
             self.ack_pending = False
         tcp = TCP(
-            self.local_port, self.remote_port, seq & MASK, self.rcv_nxt if flags & ACK else 0,
-            int(flags), window, options=options,
+            self.local_port,
+            self.remote_port,
+            seq & MASK,
+            self.rcv_nxt if flags & ACK else 0,
+            int(flags),
+            window,
+            options=options,
         )
         # a SYN-ACK leaves with IP id 0 (``ip_build_and_send_pkt`` with DF), the rest count up
         ident = 0 if syn and flags & ACK else self._next_ident()
@@ -252,9 +202,9 @@ class TcpConnection:
 
     def push(self) -> None:
         """``tcp_write_xmit``: queued data up to the peer's window, then a pending FIN."""
-        if self.state not in SENDING_STATES and not (self.state in (S.FIN_WAIT1, S.LAST_ACK)):
+        if self.state not in SENDING_STATES and self.state not in (S.FIN_WAIT1, S.LAST_ACK):
             return
-        while self.sendq and not self.fin_queued_sent():
+        while self.sendq and not self.fin_sent:
             room = seq_diff((self.snd_una + self.snd_wnd) & MASK, self.snd_nxt)
             if room <= 0:
                 self.rtx.ensure()  # the peer's window is closed: probe it on the timer
@@ -264,194 +214,40 @@ class TcpConnection:
             del self.sendq[:size]
             flags = ACK | (PSH if not self.sendq else 0)
             self._emit(flags, self.snd_nxt, chunk)
-            self.unacked.append(_Sent(self.snd_nxt, flags, chunk))
+            self.unacked.append(Sent(self.snd_nxt, flags, chunk))
             self.snd_nxt = (self.snd_nxt + size) & MASK
-        if self.fin_queued and not self.sendq and not self.fin_queued_sent():
+        if self.fin_queued and not self.sendq and not self.fin_sent:
+            self.fin_sent = True
             self._emit(FIN | ACK, self.snd_nxt)
-            self.unacked.append(_Sent(self.snd_nxt, FIN | ACK))
+            self.unacked.append(Sent(self.snd_nxt, FIN | ACK))
             self.snd_nxt = (self.snd_nxt + 1) & MASK
         if self.unacked:
             self.rtx.ensure()
         self.changed.notify()
 
-    def fin_queued_sent(self) -> bool:
-        return any(s.flags & FIN for s in self.unacked) or self.state in (
-            S.FIN_WAIT2, S.CLOSING, S.TIME_WAIT,
-        ) or (self.state is S.LAST_ACK and not self.unacked)
+    def probe_window(self) -> None:
+        """A zero-window probe: an old sequence number the peer answers with its window."""
+        self._emit(ACK, (self.snd_una - 1) & MASK)
 
     def retransmit_all(self) -> None:
         for sent in self.unacked:
             self._emit(sent.flags, sent.seq, sent.data, syn=bool(sent.flags & SYN))
 
-    # -- input ---------------------------------------------------------------------------
-
-    def input(self, seg: Segment) -> None:
-        th = seg.tcp
-        if self.state is S.SYN_SENT:
-            return self._synsent_input(seg)
-        if self.state is S.TIME_WAIT:
-            return self._timewait_input(seg)
-        if self.state is S.CLOSE:
-            return None
-        if not self._acceptable(seg):
-            if not th.flags & RST:
-                self.send_ack()  # ``tcp_send_dupack``
-            return None
-        if th.flags & RST:
-            if th.seq == self.rcv_nxt:
-                return self.reset_received()
-            return self.send_ack()  # RFC 5961 challenge ACK
-        if th.flags & SYN:
-            if self.state is S.SYN_RECV and th.seq == self.irs:
-                return self._send_syn()  # the peer retransmitted its SYN: answer again
-            return self.send_ack()  # RFC 5961 challenge ACK
-        if not th.flags & ACK:
-            return None
-        if self.state is S.SYN_RECV:
-            if th.ack != self.snd_nxt:
-                return self.host.send_reset(seg)
-            if not self._complete_passive_open(seg):
-                return None
-        if not self._ack_input(seg):
-            return None
-        self._data_input(seg)
-        return None
-
-    def _acceptable(self, seg: Segment) -> bool:
-        """``tcp_sequence``: the segment overlaps the receive window."""
-        end = (seg.tcp.seq + seg.length) & MASK
-        return seq_diff(end, self.rcv_nxt) >= 0 and seq_diff(seg.tcp.seq, self.rcv_edge) <= 0
-
-    def _synsent_input(self, seg: Segment) -> None:
-        th = seg.tcp
-        if th.flags & ACK and th.ack != self.snd_nxt:
-            if not th.flags & RST:
-                self.host.send_reset(seg)
-            return
-        if th.flags & RST:
-            if th.flags & ACK:
-                self.reset_received()
-            return
-        if not th.flags & SYN or not th.flags & ACK:
-            return  # simultaneous open is not simulated
-        self._negotiate(opt.parse(th))
-        self.irs = th.seq
-        self.rcv_nxt = (th.seq + 1) & MASK
-        self.snd_una = th.ack
-        self.snd_wnd = th.window  # not scaled in a SYN
-        self.unacked.clear()
-        self.rtx.stop()
-        self.state = S.ESTABLISHED
-        self.send_ack()
-        self.push()
-        self.changed.notify()
-
-    def _complete_passive_open(self, seg: Segment) -> bool:
-        """The handshake's last ACK: into the listener's accept queue, unless it is full
-        (then the ACK is dropped and the SYN-ACK timer goes on, as with
-        ``tcp_abort_on_overflow=0``)."""
-        self.state = S.ESTABLISHED
-        if not self.host.established(self):
-            self.state = S.SYN_RECV
-            return False
-        self.snd_una = seg.tcp.ack
-        self.unacked.clear()
-        self.rtx.stop()
-        self.snd_wnd = seg.tcp.window << self.snd_wscale
-        self.changed.notify()
-        return True
-
-    def _ack_input(self, seg: Segment) -> bool:
-        th = seg.tcp
-        if seq_diff(th.ack, self.snd_nxt) > 0:
-            self.send_ack()  # acknowledges something not sent yet
-            return False
-        if self.ts_ok:
-            ts = opt.parse(th).ts
-            if ts is not None and seq_diff(th.seq, self.rcv_nxt) <= 0:
-                self.ts_recent = ts[0]
-        self.snd_wnd = th.window << self.snd_wscale
-        if seq_diff(th.ack, self.snd_una) > 0:
-            self.snd_una = th.ack
-            self.unacked = [s for s in self.unacked if seq_diff(s.end, th.ack) > 0]
-            self.rtx.acked(bool(self.unacked))
-            fin_acked = th.ack == self.snd_nxt and self.fin_queued
-            if fin_acked and self.state is S.FIN_WAIT1:
-                self.state = S.FIN_WAIT2
-                if self.orphan:
-                    self._fin_wait2_timeout()
-            elif fin_acked and self.state is S.CLOSING:
-                self._enter_time_wait()
-            elif fin_acked and self.state is S.LAST_ACK:
-                self.done()
-                return False
-            self.changed.notify()
-        self.push()
-        return True
-
-    def _data_input(self, seg: Segment) -> None:
-        th = seg.tcp
-        data = seg.payload
-        offset = seq_diff(self.rcv_nxt, th.seq)
-        if data and self.state in (S.FIN_WAIT1, S.FIN_WAIT2) and self.orphan and len(data) > offset:
-            # new data for a socket nobody will read: ``tcp_reset`` and answer RST
-            self.host.send_reset(seg)
-            return self.reset_received()
-        fin = bool(th.flags & FIN)
-        if offset < 0:
-            return self.send_ack()  # out of order: Linux queues it, we let it be resent
-        if not data and not fin:
-            return None
-        if offset >= len(data) + fin:
-            return self.send_ack()  # a retransmission of what we have
-        if data and self.state in RECEIVING_STATES:
-            room = max(0, seq_diff(self.rcv_edge, self.rcv_nxt))
-            fresh = data[offset:][:room]
-            self.rcvbuf += fresh
-            self.rcv_nxt = (self.rcv_nxt + len(fresh)) & MASK
-            fin = fin and len(fresh) == len(data) - offset
-        if fin and not self.fin_rcvd:
-            self.rcv_nxt = (self.rcv_nxt + 1) & MASK
-            self._fin_input()
-        else:
-            self.send_ack()
-        self.changed.notify()
-        return None
-
-    def _fin_input(self) -> None:
-        """``tcp_fin``."""
-        self.fin_rcvd = True
-        if self.state is S.ESTABLISHED:
-            self.state = S.CLOSE_WAIT
-            # pingpong mode: the ACK waits a little, an immediate close() carries it
-            self.ack_pending = True
-            self._delack = self.host.timer(DELAYED_ACK, self._delayed_ack)
-            return
-        if self.state is S.FIN_WAIT1:
-            self.state = S.CLOSING
-        elif self.state is S.FIN_WAIT2:
-            self._enter_time_wait()
-        self.send_ack()
+    def delay_ack(self) -> None:
+        self.ack_pending = True
+        self._delack = self.host.timer(DELAYED_ACK, self._delayed_ack)
 
     def _delayed_ack(self) -> None:
         if self.ack_pending and self.state is not S.CLOSE:
             self.send_ack()
 
-    def _timewait_input(self, seg: Segment) -> None:
-        """``tcp_timewait_state_process`` (without PAWS): a RST ends it (tcp_rfc1337=0),
-        a retransmitted FIN is acknowledged again and restarts the timer."""
-        th = seg.tcp
-        if th.flags & RST:
-            return self.done()
-        if th.flags & FIN:
-            self.send_ack()
-            self._enter_time_wait()
-        return None
+    # -- input ---------------------------------------------------------------------------
+
+    def input(self, seg: Segment) -> None:
+        segment_arrives(self, seg)
 
     def timewait_accepts_syn(self, seg: Segment) -> bool:
-        """A new SYN may reuse the 4-tuple when it is beyond the old connection."""
-        th = seg.tcp
-        return bool(th.flags & SYN) and not th.flags & (ACK | RST) and seq_diff(th.seq, self.rcv_nxt) > 0
+        return timewait_accepts_syn(self, seg)
 
     # -- the end of a connection -----------------------------------------------------------
 
@@ -468,12 +264,12 @@ class TcpConnection:
         self.done()
         return None
 
-    def icmp_error(self, err: int, seq: int, from_user_context: bool) -> None:
+    def icmp_error(self, err: int, seq: int) -> None:
         """``tcp_v4_err`` for an ICMP error quoting one of our segments (sequence ``seq``)."""
         if seq_diff(seq, self.snd_una) < 0 or seq_diff(seq, self.snd_nxt) >= 0:
             return
         if self.state in (S.SYN_SENT, S.SYN_RECV) and self.parent is None:
-            if from_user_context:
+            if self.rtx.in_user_context:
                 # the socket was locked by connect(): only a soft error, the next
                 # (timer-driven) retransmission's error is final
                 self.soft_err = err
@@ -499,7 +295,7 @@ class TcpConnection:
         self.host.release(self)
         self.changed.notify()
 
-    def _enter_time_wait(self) -> None:
+    def enter_time_wait(self) -> None:
         self.state = S.TIME_WAIT
         self.rtx.stop()
         if self._tw_timer is not None:
@@ -507,11 +303,13 @@ class TcpConnection:
         self._tw_timer = self.host.timer(TIME_WAIT_LEN, self.done)
         self.changed.notify()
 
-    def _fin_wait2_timeout(self) -> None:
+    def fin_wait2_timeout(self) -> None:
         """An orphan in FIN_WAIT2 waits ``tcp_fin_timeout`` for the peer's FIN."""
         if self._tw_timer is not None:
             self._tw_timer.cancelled = True
-        self._tw_timer = self.host.timer(float(self.host.sysctl("net.ipv4.tcp_fin_timeout", 60)), self.done)
+        self._tw_timer = self.host.timer(
+            float(self.host.sysctl("net.ipv4.tcp_fin_timeout", 60)), self.done
+        )
 
     # -- what the socket calls ---------------------------------------------------------------
 
@@ -537,7 +335,8 @@ class TcpConnection:
         return None
 
     def close(self) -> None:
-        """``tcp_close``: unread data means RST, else a FIN; the connection lives on as an orphan."""
+        """``tcp_close``: unread data means RST, else a FIN; the connection lives on as an
+        orphan."""
         self.orphan = True
         self.rd_shut = True
         if self.state in (S.CLOSE, S.TIME_WAIT):
@@ -550,7 +349,7 @@ class TcpConnection:
             return self.done()
         self.shutdown_write()
         if self.state is S.FIN_WAIT2:
-            self._fin_wait2_timeout()
+            self.fin_wait2_timeout()
         return None
 
     def abort(self) -> None:

@@ -49,10 +49,14 @@ def parse(tcp: TCP) -> SynInfo:
 
 
 def timestamp(val: int, ecr: int) -> TcpOption:
-    return TcpOption(TIMESTAMP, (val & 0xFFFFFFFF).to_bytes(4, "big") + (ecr & 0xFFFFFFFF).to_bytes(4, "big"))
+    return TcpOption(
+        TIMESTAMP, (val & 0xFFFFFFFF).to_bytes(4, "big") + (ecr & 0xFFFFFFFF).to_bytes(4, "big")
+    )
 
 
-def syn_options(mss: int, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> tuple[TcpOption, ...]:
+def syn_options(
+    mss: int, wscale: int | None, sack: bool, ts: tuple[int, int] | None
+) -> tuple[TcpOption, ...]:
     """``tcp_options_write`` order: MSS, then SACK-permitted sharing a word with the
     timestamps (or two NOPs before it), then NOP and window scale."""
     opts = [TcpOption(MSS, mss.to_bytes(2, "big"))]
