@@ -16,15 +16,14 @@ from ipaddress import IPv4Address, IPv6Address
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from packet_strategies import arp_messages, ipv4_headers, macs, small_payloads, u8, u16, u32
 
-from nflab.packet.arp import Arp
 from nflab.packet.ethernet import Frame, emit_frame
 from nflab.packet.filter import FilterError, compile_filter
 from nflab.packet.headers import ICMP, TCP, UDP, IPv4, Packet, TcpOption
 from nflab.packet.ipv6 import IPv6, IPv6Packet, emit6
 from nflab.packet.pcap import PcapRecord, encode_pcap
 from nflab.packet.tcpdump import TcpdumpPrinter
+from packet_strategies import arp_messages, ipv4_headers, macs, small_payloads, u8, u16, u32
 
 TCPDUMP = shutil.which("tcpdump")
 pytestmark = pytest.mark.skipif(TCPDUMP is None, reason="tcpdump is not installed")

@@ -123,6 +123,13 @@ class Extension:
         self.check(value, rule)
 
     @property
+    def check_ignores_value(self) -> bool:
+        """Whether :meth:`kernel_check` looks only at the rule (table, hooks, protocol), not at
+        the value: then every value gets the same answer in the same rule context."""
+        cls = type(self)
+        return cls.check is Extension.check and cls.kernel_check is Extension.kernel_check
+
+    @property
     def uses_generic_checks(self) -> bool:
         """x6-style extensions get ``xtables_options_fcheck`` after their own check."""
         return any(not o.raw for o in self.options)

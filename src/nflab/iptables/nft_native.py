@@ -187,6 +187,24 @@ def nft_readback(rule: Rule) -> Rule:
     return replace(rule, iface_in=iface_in, iface_out=iface_out, matches=matches, target=target)
 
 
+def read_back_alone(entry: MatchEntry, proto: int) -> tuple[MatchEntry, ...]:
+    """What one match reads back as in a rule with protocol ``proto`` where no other match
+    has its name (then nothing merges with it): :func:`nft_readback` of that rule, for one
+    match. Raises as :func:`nft_readback` does (``UDP match requires '-p udp'``)."""
+    ext = find_match(entry.name)
+    exprs = ext.nft_native(entry.value, proto) if ext is not None else None
+    if ext is None or exprs is None:
+        return (entry,)
+    if not ext.nft_merges:
+        return tuple(MatchEntry(entry.name, ext.nft_decode(None, expr)) for expr in exprs)
+    value = None
+    for expr in exprs:
+        value = ext.nft_decode(value, expr)
+    if value is None:
+        return ()  # it compares nothing: nothing is stored
+    return (entry,) if value == entry.value else (MatchEntry(entry.name, value),)
+
+
 def check_payloads(rule: Rule) -> None:
     """What the kernel refuses in iptables-nft's native part of a rule.
 
@@ -218,4 +236,12 @@ def _remember(entry: MatchEntry, proto: int, native: bool) -> None:
     _NATIVE[id(entry)] = (entry, proto, native)
 
 
-__all__ = ["PortCmp", "check_payloads", "decode_ports", "encode_ports", "is_native", "nft_readback"]
+__all__ = [
+    "PortCmp",
+    "check_payloads",
+    "decode_ports",
+    "encode_ports",
+    "is_native",
+    "nft_readback",
+    "read_back_alone",
+]

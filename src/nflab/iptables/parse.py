@@ -153,29 +153,6 @@ class _LineIgnored(Exception):
     """``-6`` in iptables-restore: the rest of the line is not looked at."""
 
 
-@dataclass(frozen=True, slots=True)
-class AddrStep:
-    """``-s``/``-d`` took the argv word at ``index``."""
-
-    letter: str
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExtStep:
-    """An extension's option, as its parse was called (``index`` -1: not a word of its own)."""
-
-    slot: int
-    opt: Opt
-    arg: str | None
-    invert: bool
-    proto: int
-    proto_invert: bool
-    index: int
-    optind: int  # the cursor before the call
-    optind_after: int
-
-
 @dataclass
 class _Loaded:
     """An extension instance being parsed (``xtables_rule_match`` / ``cs->target``)."""
@@ -244,9 +221,7 @@ class Parser:
         self.iface_out = ""
         self.goto = False
         self.table_set = False
-        # learning a template (parse_templates): the steps that consumed argument words
-        self.record: list[AddrStep | ExtStep] | None = None
-        self.opaque = False
+        # what the parse came to (parse templates learn from them)
         self.srcs: list[Net] = []
         self.dsts: list[Net] = []
         self.context: RuleContext | None = None
@@ -412,13 +387,11 @@ class Parser:
         elif c == "s":
             self._set_option("s", invert)
             self.src_text = arg
-            if self.record is not None:
-                self._note_value("s", arg)
+            self._took_value("s", arg)
         elif c == "d":
             self._set_option("d", invert)
             self.dst_text = arg
-            if self.record is not None:
-                self._note_value("d", arg)
+            self._took_value("d", arg)
         elif c == "g":
             assert arg is not None
             self._set_option("j", invert)
@@ -489,7 +462,9 @@ class Parser:
                 idx = arg.index(",", 1)
                 pcnt, bcnt = arg, arg[idx + 1 :]
             if bcnt is None and self.cursor.has_arg():
+                self._took_value("c", arg)
                 bcnt = self.cursor.take()
+                self._took_value("c", bcnt)
             if bcnt is None:
                 raise ParameterProblem("-c requires packet and byte counter")
             p = _scan_llu(pcnt)
@@ -555,30 +530,16 @@ class Parser:
             proto_invert="p" in self.invflags,
             warnings=self.cmd.warnings,
         )
-        if self.record is None:
-            loaded.ext.parse(call)
-            return
-        before, warned = self.cursor.optind, len(self.cmd.warnings)
+        self._parse_option(loaded, call)
+
+    # -- hooks: a parse template records what these did (parse_templates.py) ------
+
+    def _parse_option(self, loaded: _Loaded, call: Call) -> None:
+        """An extension parses one of its options."""
         loaded.ext.parse(call)
-        if len(self.cmd.warnings) != warned:
-            self.opaque = True  # what it printed would have to be replayed too
-        index = self._value_index(arg)
-        self.record.append(
-            ExtStep(loaded.slot, opt, arg, invert, call.proto, call.proto_invert, index, before, self.cursor.optind)
-        )
 
-    def _value_index(self, arg: str | None) -> int:
-        """Where in argv the option's argument was, when it was a word of its own."""
-        cur = self.cursor
-        if arg is None or cur._nextchar or cur.argv[cur.optind - 1] != arg:
-            return -1
-        return cur.optind - 1
-
-    def _note_value(self, letter: str, arg: str | None) -> None:
-        assert self.record is not None
-        index = self._value_index(arg)
-        if index >= 0:
-            self.record.append(AddrStep(letter, index))
+    def _took_value(self, letter: str, arg: str | None) -> None:
+        """``-s``, ``-d`` or ``-c`` just took ``arg`` as its value."""
 
     def _load_proto(self) -> bool:
         """Implicit ``-m tcp`` after ``-p tcp`` when an unknown option shows up."""

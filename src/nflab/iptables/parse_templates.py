@@ -1,20 +1,23 @@
-"""Parse templates: rules that differ only in their argument values parse alike.
+"""Parse templates: command lines that differ only in their argument values parse alike.
 
 A restore file (or a script of ``iptables -A``) repeats a few rule shapes
 with different addresses and ports. Where getopt goes through a command line
-never depends on the words consumed as option *arguments*, so once one line
-of a shape has been parsed, another line of the same shape is the same
-:class:`~.parse.Command` except for what those words produce: the addresses
-of ``-s``/``-d``, and the values of the extensions whose options took them.
+never depends on the words it hands to options as separate arguments, so
+once one line has been parsed, another line with the same words everywhere
+else parses along the same path: the same options, extensions, command,
+chain and target, and only what those argument words produce differs -- the
+addresses of ``-s``/``-d``, the counters of ``-c``, and the values of the
+extensions whose options took them.
 
 A :class:`Template` is learnt from a full parse that records which argv words
-were such arguments. Instantiating it for a new line re-runs exactly the
-value-dependent parts: the address parses, and, for each extension that took
-a value word, its option parses (with the new words) and its final check.
-Anything unusual -- an error, a warning, a different number of addresses --
-falls back to the full parse, which then says what the real parse says. The
-shape key keeps every other word literally, so the getopt path, the loaded
-extensions, the command, chain and target are the template's.
+were such values (:class:`_Recorder`). A line *fits* it when it has the same
+length and the same words at every other position; then only the
+value-dependent parts run again: the address parses, the counters, and, for
+each extension that took a value word, its option parses with the new words
+and its final check (:meth:`Slot.convert`). Anything unusual -- an error, a
+warning, a different number of addresses, an option reading another word --
+gives None, and the caller runs the full parse, which then says what the real
+parse says.
 """
 
 from __future__ import annotations
@@ -23,18 +26,19 @@ from collections.abc import Sequence
 from copy import copy
 from dataclasses import MISSING, dataclass, field, fields
 from itertools import compress
+from operator import itemgetter
+from typing import Any
 
 from .addresses import Net, parse_address_list
-from .errors import ParameterProblem
 from .extension import Extension, RuleContext
 from .getopt import GetoptLong
 from .names import Names
-from .parse import OPTSTRING, AddrStep, Command, ExtStep, Parser, _finalize, _Loaded
+from .parse import OPTSTRING, Command, Parser, _finalize, _Loaded, _scan_llu
 from .rule import MatchEntry, Rule, Target, TargetEntry
-from .xtoptions import Call
+from .xtoptions import Call, Opt
 
 MAX_TEMPLATES = 2048
-MAX_REMEMBERED = 4096  # replayed values kept per template slot
+MAX_REMEMBERED = 4096  # converted values kept per template slot
 
 # Option words that were seen taking an argument word whose value the template
 # replays (``-s``, ``--dport``...). Only the words after them are abstracted.
@@ -42,33 +46,193 @@ _VALUE_WORDS: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
-    """An extension that took at least one value word: replayed per line.
+class _Step:
+    """One option parse of an extension, as the learning parse called it."""
 
-    ``values`` remembers the values replays gave for the words seen (a replay
-    is a pure function of them: same steps, names and rule context).
+    opt: Opt
+    arg: str | None
+    invert: bool
+    proto: int
+    proto_invert: bool
+    index: int  # the argv index of ``arg``; -1 when it was not a word of its own
+    optind: int  # the cursor before the call
+    optind_after: int
+
+
+class _Recorder(Parser):
+    """A full parse that notes which words it took as values, and what used them."""
+
+    def __init__(self, argv: Sequence[str], names: Names, restore: bool, line: int):
+        super().__init__(argv, names, restore=restore, line=line)
+        self.steps: list[tuple[int, _Step]] = []  # (extension slot, step)
+        self.addresses: dict[str, int] = {}  # "s"/"d" -> argv index
+        self.counters: list[int] = []  # argv indices of -c PKTS BYTES
+        self.opaque = False  # it printed something: a replay would have to print it too
+
+    def _value_index(self, arg: str | None) -> int:
+        """Where the option argument just taken is in argv, when it was a word of its own."""
+        cur = self.cursor
+        if arg is None or cur._nextchar or cur.argv[cur.optind - 1] != arg:
+            return -1
+        return cur.optind - 1
+
+    def _parse_option(self, loaded: _Loaded, call: Call) -> None:
+        before, warned, arg = self.cursor.optind, len(self.cmd.warnings), call.arg
+        index = self._value_index(arg)
+        super()._parse_option(loaded, call)
+        if len(self.cmd.warnings) != warned:
+            self.opaque = True
+        step = _Step(
+            call.opt, arg, call.invert, call.proto, call.proto_invert, index, before,
+            self.cursor.optind,
+        )
+        self.steps.append((loaded.slot, step))
+
+    def _took_value(self, letter: str, arg: str | None) -> None:
+        index = self._value_index(arg)
+        if letter == "c":
+            self.counters.append(index)
+        elif index >= 0:
+            self.addresses[letter] = index
+
+    def value_indices(self) -> list[int]:
+        found = [step.index for _, step in self.steps if step.index >= 0]
+        found += self.addresses.values()
+        if self._counter_words():
+            found += self.counters
+        return sorted(found)
+
+    def _counter_words(self) -> bool:
+        """``-c PKTS BYTES`` as two words of their own: both are values."""
+        return len(self.counters) == 2 and min(self.counters) >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An extension that took at least one value word: converted again per line.
+
+    ``values`` remembers the conversions of the words seen (one is a pure
+    function of them: the same steps, names and rule context).
     """
 
     ext: Extension
-    steps: tuple[ExtStep, ...]
+    steps: tuple[_Step, ...]
     entry: int  # its index among the rule's matches, -1 for the target
+    target_name: str  # the target's name as rules store it (``entry`` -1)
     words: tuple[int, ...]  # the argv indices of its value words
-    values: dict[tuple[str, ...], object] = field(default_factory=dict, compare=False)
+    context: RuleContext
+    names: Names
+    values: dict[object, MatchEntry | TargetEntry] = field(default_factory=dict, compare=False)
+    uses_cursor: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        # an old-API option may read more words than its argument
+        uses = any(s.opt.raw or s.optind_after != s.optind for s in self.steps)
+        object.__setattr__(self, "uses_cursor", uses)
+
+    def key(self, argv: Sequence[str]) -> object:
+        """What the conversion depends on: the slot's words of this line."""
+        words = self.words
+        if len(words) == 1:
+            return argv[words[0]]
+        return tuple(map(argv.__getitem__, words))
+
+    def convert(self, argv: Sequence[str]) -> MatchEntry | TargetEntry | None:
+        """The match (or target) these words give, or None when the full parse must decide."""
+        key = self.key(argv)
+        found = self.values.get(key)
+        if found is None:
+            try:
+                value = self._replay(argv)
+            except Exception:  # whatever went wrong, the full parse tells the truth
+                return None
+            if value is _UNUSUAL:
+                return None
+            found = MatchEntry(self.ext.name, value) if self.entry >= 0 else TargetEntry(
+                self.target_name, value
+            )
+            if len(self.values) >= MAX_REMEMBERED:
+                self.values.clear()
+            self.values[key] = found
+        return found
+
+    def _replay(self, argv: Sequence[str]) -> Any:
+        """The extension's option parses again with this line's words, then its final check."""
+        ext = self.ext
+        loaded = _Loaded(ext, ext.new_state(), set())
+        printed: list[str] = []
+        # for options that read more words (``--tcp-flags MASK COMP``)
+        cursor = GetoptLong(argv, OPTSTRING) if self.uses_cursor else None
+        for step in self.steps:
+            if cursor is not None:
+                cursor.optind = step.optind
+            index = step.index
+            call = Call(
+                ext.name,
+                step.opt,
+                argv[index] if index >= 0 else step.arg,
+                step.invert,
+                loaded.state,
+                loaded.seen,
+                self.names,
+                cursor=cursor,
+                proto=step.proto,
+                proto_invert=step.proto_invert,
+                warnings=printed,
+            )
+            ext.parse(call)
+            if printed or (cursor is not None and cursor.optind != step.optind_after):
+                return _UNUSUAL
+        return _finalize(loaded, self.context)
+
+
+_UNUSUAL = object()
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """What a learnt parse needs to parse another line that fits it."""
+
     names: Names
     restore: bool
-    positions: tuple[int, ...]
+    length: int
+    literal: itemgetter[Any]  # the words at the positions that are not values
+    literal_words: object
     command: Command  # the learnt parse; copied for each line
     src_index: int  # argv index of the -s word, -1 when literal
     dst_index: int
     srcs: tuple[Net, ...]
     dsts: tuple[Net, ...]
-    slots: tuple[_Slot, ...]
-    context: RuleContext | None
+    counter_indices: tuple[int, int] | None  # -c PKTS BYTES, when they are values
+    slots: tuple[Slot, ...]
     prototype: Rule | None  # the first rule: generic part, matches, target
+
+    def fits(self, argv: Sequence[str]) -> bool:
+        return len(argv) == self.length and self.literal(argv) == self.literal_words
+
+    def addresses(self, argv: Sequence[str], source: bool) -> Sequence[Net] | None:
+        """The line's ``-s`` (or ``-d``) addresses; None when they differ in number from the
+        learnt ones (what the post-parse checks say could change) or do not parse."""
+        learnt, index = (self.srcs, self.src_index) if source else (self.dsts, self.dst_index)
+        if index < 0:
+            return learnt
+        try:
+            found = parse_address_list(argv[index], self.names)
+        except Exception:
+            return None
+        return found if len(found) == len(learnt) else None
+
+    def counters(self, argv: Sequence[str]) -> tuple[int, int] | None:
+        """``-c PKTS BYTES`` of the line as the parse reads them, None when it would differ."""
+        if self.counter_indices is None:
+            return self.command.counters
+        pcnt, bcnt = (argv[i] for i in self.counter_indices)
+        if "," in pcnt[1:] or bcnt.startswith("-") or bcnt == "!":
+            return None  # the parse would not take BYTES as a word of its own
+        packets, octets = _scan_llu(pcnt), _scan_llu(bcnt)
+        if packets is None or octets is None:
+            return None
+        return packets, octets
 
 
 _NOT_LEARNABLE = object()
@@ -109,39 +273,46 @@ def _taken_values(argv: Sequence[str]) -> list[int]:
     return positions
 
 
+def lookup(argv: Sequence[str], names: Names, restore: bool) -> Template | None:
+    """The template learnt for this line's shape, if any (the line fits it)."""
+    template = _TEMPLATES.get((id(names), restore, shape(argv)[0]))
+    if isinstance(template, Template) and template.names is names:
+        return template
+    return None
+
+
 def parse(
     argv: Sequence[str], names: Names, restore: bool, line: int, warnings: list[str] | None
 ) -> Command:
     """``parse_command``: a template's instance when one fits, else a full parse."""
-    key, positions = shape(argv)
-    full_key = (id(names), restore, key)
-    template = _TEMPLATES.get(full_key)
+    key = (id(names), restore, shape(argv)[0])
+    template = _TEMPLATES.get(key)
     if isinstance(template, Template) and template.names is names:
-        cmd = _instantiate(template, argv, names, warnings)
+        cmd = instantiate(template, argv, warnings)
         if cmd is not None:
             return cmd
-    parser = Parser(argv, names, restore=restore, line=line)
+    parser: Parser
+    if template is None:
+        parser = _Recorder(argv, names, restore, line)
+    else:
+        parser = Parser(argv, names, restore=restore, line=line)
     if warnings is not None:
         parser.cmd.warnings = warnings
-    if template is None:
-        parser.record = []
     cmd = parser.parse()
-    if template is None:
+    if isinstance(parser, _Recorder):
         _learn(parser, argv, names, restore)
     return cmd
 
 
-def _learn(parser: Parser, argv: Sequence[str], names: Names, restore: bool) -> None:
-    record = parser.record
-    assert record is not None
+def _learn(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> None:
     cmd = parser.cmd
-    values = sorted(step.index for step in record if step.index >= 0)
+    values = parser.value_indices()
     for index in values:
         _VALUE_WORDS.add(argv[index - 1])
     key, positions = shape(argv)
-    full_key = (id(names), restore, key)
     if len(_TEMPLATES) >= MAX_TEMPLATES:
         _TEMPLATES.clear()
+    full_key = (id(names), restore, key)
     learnable = (
         not parser.opaque
         and not cmd.warnings
@@ -149,55 +320,58 @@ def _learn(parser: Parser, argv: Sequence[str], names: Names, restore: bool) -> 
         and len(set(values)) == len(values)
         and (cmd.rules or not positions)
     )
-    if not learnable:
-        _TEMPLATES[full_key] = _NOT_LEARNABLE
-        return
-    src_index = dst_index = -1
-    by_slot: dict[int, list[ExtStep]] = {}
-    for step in record:
-        if isinstance(step, AddrStep):
-            if step.letter == "s":
-                src_index = step.index
-            else:
-                dst_index = step.index
-        else:
-            by_slot.setdefault(step.slot, []).append(step)
+    _TEMPLATES[full_key] = _template(parser, argv, names, restore) if learnable else _NOT_LEARNABLE
+
+
+def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> Template:
+    cmd = parser.cmd
+    by_slot: dict[int, list[_Step]] = {}
+    for slot, step in parser.steps:
+        by_slot.setdefault(slot, []).append(step)
     slots = []
     for slot, steps in by_slot.items():
         if all(step.index < 0 for step in steps):
             continue  # only literal arguments: its value is the template's
         loaded = parser.slots[slot]
-        entry = -1 if loaded is parser.target else parser.matches.index(loaded)
-        words = tuple(step.index for step in steps if step.index >= 0)
-        slots.append(_Slot(loaded.ext, tuple(steps), entry, words))
-    _TEMPLATES[full_key] = Template(
+        is_target = loaded is parser.target
+        ext = loaded.ext
+        assert parser.context is not None  # extensions were loaded
+        slots.append(
+            Slot(
+                ext,
+                tuple(steps),
+                -1 if is_target else parser.matches.index(loaded),
+                (ext.real_name or ext.name) if is_target else "",
+                tuple(step.index for step in steps if step.index >= 0),
+                parser.context,
+                names,
+            )
+        )
+    positions = set(parser.value_indices())
+    literal = [i for i in range(len(argv)) if i not in positions]
+    getter = itemgetter(*literal)
+    counters = parser.counters if parser._counter_words() else None
+    return Template(
         names=names,
         restore=restore,
-        positions=positions,
+        length=len(argv),
+        literal=getter,
+        literal_words=getter(argv),
         command=cmd,
-        src_index=src_index,
-        dst_index=dst_index,
+        src_index=parser.addresses.get("s", -1),
+        dst_index=parser.addresses.get("d", -1),
         srcs=tuple(parser.srcs),
         dsts=tuple(parser.dsts),
+        counter_indices=(counters[0], counters[1]) if counters else None,
         slots=tuple(slots),
-        context=parser.context,
         prototype=cmd.rules[0] if cmd.rules else None,
     )
 
 
-def _instantiate(
-    template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None
+def instantiate(
+    template: Template, argv: Sequence[str], warnings: list[str] | None
 ) -> Command | None:
     """The template's command for this line, or None to let the full parse decide."""
-    try:
-        return _build(template, argv, names, warnings)
-    except Exception:  # whatever went wrong, the full parse tells the truth
-        return None
-
-
-def _build(
-    template: Template, argv: Sequence[str], names: Names, warnings: list[str] | None
-) -> Command | None:
     proto = template.prototype
     matches: tuple[MatchEntry, ...] = ()
     target: Target | None = None
@@ -206,33 +380,25 @@ def _build(
     if template.slots:
         replaced = list(matches)
         for slot in template.slots:
-            words = tuple(map(argv.__getitem__, slot.words))
-            value = slot.values.get(words)
+            value = slot.convert(argv)
             if value is None:
-                replayed = _replay(slot, template.context, argv, names)
-                if replayed is None:
-                    return None
-                if len(slot.values) >= MAX_REMEMBERED:
-                    slot.values.clear()
-                value = slot.values[words] = (
-                    MatchEntry(slot.ext.name, replayed[0]) if slot.entry >= 0 else replayed[0]
-                )
-            if slot.entry < 0:
-                assert isinstance(target, TargetEntry)
-                target = TargetEntry(target.name, value)
+                return None
+            if isinstance(value, TargetEntry):
+                target = value
             else:
-                assert isinstance(value, MatchEntry)
                 replaced[slot.entry] = value
         matches = tuple(replaced)
-    srcs = template.srcs if template.src_index < 0 else _addresses(template, argv, names, True)
-    dsts = template.dsts if template.dst_index < 0 else _addresses(template, argv, names, False)
-    if srcs is None or dsts is None:
+    srcs = template.addresses(argv, True)
+    dsts = template.addresses(argv, False)
+    counters = template.counters(argv)
+    if srcs is None or dsts is None or (counters is None and template.counter_indices):
         return None
     # a copy of the learnt command: its own lists, the other fields are immutable values
     cmd = Command.__new__(Command)
     cmd.__dict__.update(template.command.__dict__)
     for name in _OTHER_MUTABLE_FIELDS:
         setattr(cmd, name, copy(getattr(cmd, name)))
+    cmd.counters = counters
     cmd.warnings = warnings if warnings is not None else []
     if proto is None:
         cmd.rules = []
@@ -255,46 +421,4 @@ def _build(
     return cmd
 
 
-def _addresses(
-    template: Template, argv: Sequence[str], names: Names, source: bool
-) -> Sequence[Net] | None:
-    learnt = template.srcs if source else template.dsts
-    found = parse_address_list(argv[template.src_index if source else template.dst_index], names)
-    # a different count could change what the post-parse checks say
-    return found if len(found) == len(learnt) else None
-
-
-def _replay(
-    slot: _Slot, context: RuleContext | None, argv: Sequence[str], names: Names
-) -> tuple[object] | None:
-    """Run the extension's option parses again with this line's words, then its final check."""
-    ext = slot.ext
-    loaded = _Loaded(ext, ext.new_state(), set())
-    printed: list[str] = []
-    cursor = GetoptLong(argv, OPTSTRING)  # for options that read more words (--tcp-flags)
-    state, seen = loaded.state, loaded.seen
-    for step in slot.steps:
-        cursor.optind = step.optind
-        index = step.index
-        call = Call(
-            ext.name,
-            step.opt,
-            argv[index] if index >= 0 else step.arg,
-            step.invert,
-            state,
-            seen,
-            names,
-            cursor=cursor,
-            proto=step.proto,
-            proto_invert=step.proto_invert,
-            warnings=printed,
-        )
-        ext.parse(call)
-        if printed or cursor.optind != step.optind_after:
-            return None
-    if context is None:
-        raise ParameterProblem("no rule context")  # cannot happen: extensions were loaded
-    return (_finalize(loaded, context),)
-
-
-__all__ = ["Template", "parse", "shape"]
+__all__ = ["Slot", "Template", "instantiate", "lookup", "parse", "shape"]

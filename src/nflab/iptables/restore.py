@@ -35,6 +35,7 @@ from .parse import Cmd, assert_valid_chain_name, parse_command
 from .restore_format import nft_batch_message, parse_counters, rule_counters, split_params
 from .restore_format import words as strtok_words
 from .restore_section import RuleRefused, SectionExecutor, restore_chain, set_policy
+from .restore_shapes import RuleShapes
 from .rule import STANDARD_VERDICTS, Counters
 
 MAX_ARGC = 255  # ``struct argv_store``
@@ -66,6 +67,7 @@ class RestoreFailed(Exception):
 class _Section:
     name: str
     executor: SectionExecutor
+    shapes: RuleShapes  # the shapes of its rule lines seen so far
     touched: bool = False  # nft: a section that touches nothing creates no table
     held: Exception | None = None  # nft: the first error ``nft_prepare`` will meet
     output: list[str] | None = None  # nft: what the queued commands print at COMMIT
@@ -174,7 +176,8 @@ class Restore:
                 raise ParameterProblem(f"{self.program}: unable to initialize table '{name}'")
             self.ruleset.instantiate(name)  # iptc_init loads the table's module
         table, messages = self._working_table(name)
-        section = _Section(name, SectionExecutor(table, self.flavour, self.names))
+        executor = SectionExecutor(table, self.flavour, self.names)
+        section = _Section(name, executor, RuleShapes(executor, self.names))
         if self.flavour.is_nft:
             section.output = messages
         else:
@@ -280,6 +283,8 @@ class Restore:
         argv += split_params(rest)
         if len(argv) >= MAX_ARGC:
             raise ParameterProblem("Parser cannot handle more arguments")
+        if section.held is None and section.shapes.append(argv):
+            return  # a line of a known shape: its rule built from its values, and appended
         cmd = parse_command(argv, self.names, restore=True, line=self.line, warnings=self.warnings)
         if cmd.command in _RULE_COMMANDS and not cmd.rules:
             return  # an ignored IPv6 line: its rule loops over no address at all
@@ -289,13 +294,14 @@ class Restore:
                 self.output.extend(line + "\n" for line in executor.execute(cmd, self.line))
             except TableError:
                 raise RestoreFailed(f"line {self.line} failed") from None
-            return
-        if cmd.command in _RULE_COMMANDS:
-            # iptables-nft builds the kernel rule as it reads the line (``nft_cmd_new``):
-            # "TCP match requires '-p tcp'" stops the restore right here
-            cmd.rules = [nft_readback(rule) for rule in cmd.rules]
-        line = self.line
-        self._nft_run(section, lambda: executor.execute(cmd, line))
+        else:
+            if cmd.command in _RULE_COMMANDS:
+                # iptables-nft builds the kernel rule as it reads the line (``nft_cmd_new``):
+                # "TCP match requires '-p tcp'" stops the restore right here
+                cmd.rules = [nft_readback(rule) for rule in cmd.rules]
+            line = self.line
+            self._nft_run(section, lambda: executor.execute(cmd, line))
+        section.shapes.learn(argv, cmd)
 
     def _nft_run(self, section: _Section, action: object) -> None:
         """Run a command now, as ``nft_prepare`` will at ``COMMIT``: hold its error till then."""

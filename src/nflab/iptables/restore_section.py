@@ -19,6 +19,9 @@ from .parse import Cmd, Command
 from .rule import Counters, Jump, Rule
 
 
+_RULE_APPEND = "RULE_APPEND"
+
+
 class RuleRefused(Exception):
     """nft: the kernel refused this rule; the error is listed at ``COMMIT``."""
 
@@ -114,6 +117,32 @@ class SectionExecutor(Executor):
             for callee in graph.closure(target.chain):
                 for r in table.chains[callee].rules:
                     self._check_extensions(table, callee, r, op, hooks, reported_chain=chain)
+
+    def append_built(
+        self, chain: str, rule: Rule, counters: Counters | None, checked: bool
+    ) -> bool:
+        """``-A CHAIN`` of a rule the restore built from a known line shape (restore_shapes.py),
+        as :meth:`run` would append it. ``checked``: nf_tables is known to take it. False when
+        anything would go wrong: nothing is done, and the full path then says what."""
+        table = self.table
+        if chain not in table.chains:
+            return False
+        target = rule.target
+        if self.flavour.is_nft:
+            if not checked:
+                try:
+                    self._validate_nft(table, chain, rule, _RULE_APPEND)
+                except (XtablesError, TableError):
+                    return False
+            if isinstance(target, Jump):
+                self.graph.add(chain, target.chain)
+        elif isinstance(target, Jump):
+            dest = table.chains.get(target.chain)
+            if dest is None or dest.builtin:
+                return False  # libiptc refuses it at its line
+        table.writable(chain).append(rule, counters)
+        self.creates = True
+        return True
 
     def check_table(self) -> bool:
         """x_tables ``translate_table``: no loop on a hook's walk, every rule's checkentry

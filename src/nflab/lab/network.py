@@ -23,8 +23,8 @@ from ..stack.ip import IpStack
 from ..stack.netns import Netns
 from ..stack.transport import Transport
 from .scheduler import Scheduler
+from .wires import Wires
 
-WIRE_DELAY = 0.0001  # seconds a packet spends on a veth (100 µs)
 RANDOM_SEED = 1  # every run of a lab draws the same ports, sequence numbers and ids
 
 
@@ -43,6 +43,7 @@ class Network:
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
         self.by_id: dict[int, NsHandle] = {}
+        self.wires = Wires(self)
         self._ids = itertools.count(1)
 
     def new_namespace(self, label: str, log: Callable[[int, str], None] | None = None) -> NsHandle:
@@ -69,6 +70,8 @@ class Network:
         # sockets: ports, sequence numbers and IP ids from a generator seeded per namespace
         handle.transport = Transport(ns, self.scheduler, random.Random(RANDOM_SEED * 1000 + ns.id))
         handle.transport.attach(ip)
+        ns.neighbours.attach(self.wires.neighbour_hooks(handle))
+        ip.loopback_tap = lambda packet: self.wires.loopback(handle, packet)
         handle_box.append(handle)
         self.by_id[ns.id] = handle
         return handle
@@ -90,47 +93,12 @@ class Network:
         others = [h.netns for h in self.by_id.values()]
         linkops.destroy_namespace(handle.netns, self.resolve, others)
 
-    def peer_of(self, handle: NsHandle, dev: str) -> tuple[NsHandle, str] | None:
-        iface = handle.netns.interfaces.get(dev)
-        if iface is None or iface.peer is None:
-            return None
-        ns_id, name = iface.peer
-        other = self.by_id.get(ns_id)
-        if other is None or name not in other.netns.interfaces:
-            return None
-        return other, name
-
     # -- delivery -------------------------------------------------------------------------
 
     def _xmit(self, handle: NsHandle, dev: str, packet: Packet, nexthop: IPv4Address, skb: Skb) -> None:
-        """Send ``packet`` out of ``dev`` toward ``nexthop`` (neighbour resolution: the
-        peer namespace must own the next hop's address)."""
-        iface = handle.netns.interfaces.get(dev)
-        if iface is None or not iface.admin_up:
-            return
-        peer = self.peer_of(handle, dev)
-        if peer is None:
-            return
-        other, other_dev = peer
-        other_iface = other.netns.interfaces[other_dev]
-        if not other_iface.admin_up:
-            return
-        if not self._answers_arp(other.netns, nexthop):
-            return  # no neighbour: the kernel's ARP requests go unanswered
-        src_mac, dst_mac = iface.mac, other_iface.mac
-
-        def arrive() -> None:
-            if other_iface.admin_up and other_dev in other.netns.interfaces:
-                rx = Skb(packet=packet, in_iface=other_dev, src_mac=src_mac)
-                rx.mac_header = dst_mac + src_mac + b"\x08\x00"
-                other.ip.receive(packet, other_dev, rx)
-
-        self.scheduler.call_later(WIRE_DELAY, arrive)
-
-    @staticmethod
-    def _answers_arp(netns: Netns, addr: IPv4Address) -> bool:
-        """``arp_ignore=0``: a namespace answers for any of its local addresses."""
-        return addr in netns.local_addresses()
+        """The IP layer sends ``packet`` out of ``dev`` toward ``nexthop``: ARP resolution,
+        then an Ethernet frame on the wire."""
+        handle.netns.neighbours.output(dev, nexthop, packet, skb)
 
     def _deliver(self, handle: NsHandle, skb: Skb) -> None:
         if handle.transport is not None:

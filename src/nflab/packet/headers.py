@@ -9,9 +9,9 @@ TTL, TOS, MARK is not in the packet) makes a new value with
 Checksums are not part of a value: emit computes them. The ``checksum``
 fields stay None for every packet the simulator makes; ``parse`` fills one
 in only when the wire value is not the one emit would compute (a packet read
-with verification off, or the transport header of an ICMP error's quote cut
-short, whose checksum covers bytes that are not there), so that emitting a
-parsed packet gives back the very bytes it came from.
+with verification off; the transport header of a first fragment, or of an
+ICMP error's quote cut short, whose checksum covers bytes that are not
+there), so that emitting a parsed packet gives back the bytes it came from.
 """
 
 from __future__ import annotations

@@ -62,8 +62,11 @@ class Interface:
     ns_id: int = 0  # the namespace the interface is in now
     qdisc_attached: bool = False  # ``noqueue`` once the link was up, ``noop`` before
     had_ports: bool = False  # a bridge that ever had a port
+    oper: str = "UNKNOWN"  # the operational state as last computed (``dev->operstate``)
+    carrier_seen: bool = True  # a bridge's carrier when its state was last computed
     mac_set: bool = False  # a bridge whose address was set by hand keeps it
     link_local: tuple[IPv6Address, float] | None = None  # address, since when
+    ipv6_since: float | None = None  # IPv6 configured (link ready) since the link came up
 
     # -- addresses ----------------------------------------------------------------
 
@@ -82,6 +85,16 @@ class Interface:
 
     def has_address(self, addr: IPv4Address) -> bool:
         return any(a.addr.ip == addr for a in self.inet)
+
+    def configure_ipv6(self, now: float) -> None:
+        """``addrconf_dev_config``: the link is ready; its link-local address starts DAD."""
+        if self.ipv6_since is None:
+            self.ipv6_since = now
+            self.link_local = (eui64_link_local(self.mac), now)
+
+    def unconfigure_ipv6(self) -> None:
+        self.ipv6_since = None
+        self.link_local = None
 
     # -- the veth peer ------------------------------------------------------------
 

@@ -65,6 +65,7 @@ class IpStack:
         self.defer = defer
         self.observer = observer
         self.tracer = tracer
+        self.loopback_tap: Callable[[Packet], None] | None = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -122,15 +123,24 @@ class IpStack:
 
     # -- receive -------------------------------------------------------------------------
 
-    def receive(self, packet: Packet, dev: str, skb: Skb | None = None) -> None:
-        """``ip_rcv`` for a packet that arrived on ``dev``."""
+    def receive(self, packet: Packet, dev: str, skb: Skb | None = None, prerouting_done: bool = False) -> None:
+        """``ip_rcv`` for a packet that arrived on ``dev``; a bridged packet that already
+        went through PREROUTING in br_netfilter skips it (``ip_sabotage_in``)."""
         if skb is None:
             skb = Skb(packet=packet, in_iface=dev)
         else:
             skb.packet, skb.in_iface, skb.out_iface = packet, dev, ""
-        if not self._hook("PREROUTING", skb):
+        if not prerouting_done and not self._hook("PREROUTING", skb):
             return
         self._route_input(skb, dev)
+
+    def hook_only(self, hook: str, skb: Skb) -> bool:
+        """Run one hook for a packet the bridge handles (br_netfilter); False if it died."""
+        return self._hook(hook, skb)
+
+    def host_unreachable(self, packet: Packet) -> None:
+        """ARP found no neighbour (``arp_error_report``): ICMP host unreachable to the sender."""
+        self._icmp_error(packet, 3, 1)
 
     def _route_input(self, skb: Skb, dev: str) -> None:
         """``ip_route_input_slow``: martians, local delivery, forwarding."""
@@ -228,6 +238,8 @@ class IpStack:
         if hit.route.kind == "local" or skb.out_iface == "lo":
             self._fate(skb, "sent", "lo")
             # loopback xmit: the packet comes back in (netif_rx) keeping its conntrack entry
+            if self.loopback_tap is not None:
+                self.loopback_tap(packet)
             self.defer(lambda: self.receive(packet, "lo", skb))
             return True
         nexthop = hit.gateway or packet.ip.dst

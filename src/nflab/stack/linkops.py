@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .interfaces import Interface, LinkKind
 from .links import NetnsError
+from .linkstate import carrier, refresh, settle_bridges
 from .netns import Netns
 
 Resolve = Callable[[int], Netns | None]
@@ -40,15 +41,31 @@ def peer_netns(iface: Interface, resolve: Resolve) -> Netns | None:
 
 
 def set_link_up(netns: Netns, name: str, up: bool, now: float, resolve: Resolve) -> None:
-    """``ip link set DEV up|down``; a veth end's peer sees its carrier change."""
+    """``ip link set DEV up|down``. A veth computes its state when it opens; when its
+    peer is up, both ends' carrier changes (``veth_open``/``veth_close``) and their
+    linkwatch events follow, then their bridges'."""
     iface = netns.interfaces[name]
-    changed = iface.admin_up != up
+    if iface.admin_up == up:
+        return
     netns.set_up(name, up, now)
-    other = peer_netns(iface, resolve)
-    if changed and other is not None and other is not netns and iface.peer_iface is not None:
-        netns.nsid_of(other.id)
-        if iface.peer_iface.admin_up:
+    peer, other = iface.peer_iface, peer_netns(iface, resolve)
+    if iface.kind is LinkKind.VETH and up:
+        refresh(netns, iface)
+    if peer is not None and other is not None and peer.admin_up:
+        refresh(netns, iface)
+        refresh(other, peer)
+        if other is not netns:
             other.nsid_of(netns.id)
+    if other is not None and other is not netns:
+        netns.nsid_of(other.id)
+        settle_bridges(other)
+    settle_bridges(netns)
+
+
+def set_master(netns: Netns, name: str, master: str | None) -> None:
+    """``ip link set DEV master BR|nomaster``; the bridge's carrier may change."""
+    netns.set_master(name, master)
+    settle_bridges(netns)
 
 
 def delete_link(netns: Netns, name: str, resolve: Resolve) -> None:
@@ -61,6 +78,8 @@ def delete_link(netns: Netns, name: str, resolve: Resolve) -> None:
     netns.detach_interface(name)
     if peer is not None and other is not None and other.interfaces.get(peer.name) is peer:
         other.detach_interface(peer.name)
+        settle_bridges(other)
+    settle_bridges(netns)
     iface.peer_iface = None
     if peer is not None:
         peer.peer_iface = None
@@ -76,10 +95,15 @@ def move_link(src: Netns, name: str, dst: Netns, resolve: Resolve) -> None:
         return
     if name in dst.interfaces:
         raise NetnsError("EEXIST")
+    had_carrier = carrier(src, iface)
     src.detach_interface(name)
     dst.attach_interface(iface)
     src.nsid_of(dst.id)
     other = peer_netns(iface, resolve)
+    if other is not None and iface.peer_iface is not None and had_carrier:
+        refresh(other, iface.peer_iface)  # its carrier went when the device closed
+        settle_bridges(other)
+    settle_bridges(src)
     if other is not None and other is not dst:
         dst.nsid_of(other.id)
 

@@ -9,10 +9,11 @@ that leaves is closed and loses its addresses, routes, bridge and keys
 from __future__ import annotations
 
 from dataclasses import replace
-from ipaddress import IPv4Interface, IPv6Address
+from ipaddress import IPv4Interface
 from typing import TYPE_CHECKING
 
-from .interfaces import IfAddr, Interface, LinkKind, eui64_link_local
+from .interfaces import IfAddr, Interface, LinkKind
+from .neighbour import Neighbours
 from .routing import Fib
 from .sysctl import Sysctls
 
@@ -35,6 +36,7 @@ class Links:
     interfaces: dict[str, Interface]
     fib: Fib
     sysctls: Sysctls
+    neighbours: Neighbours
     nsids: dict[int, int]
     _next_index: int
 
@@ -123,6 +125,7 @@ class Links:
         self.interfaces[new] = iface
         self.fib.routes = [replace(r, dev=new) if r.dev == old else r for r in self.fib.routes]
         self.sysctls.rename_interface(old, new)
+        self.neighbours.rename_dev(old, new)
         for port in self.interfaces.values():
             if port.master == old:
                 port.master = new
@@ -141,7 +144,8 @@ class Links:
         if not up:
             # NETDEV_DOWN: routes through the device die, host-scope (local) ones stay
             self.fib.remove(lambda r: r.dev == name and r.scope != "host")
-            iface.link_local = None
+            self.neighbours.flush_dev(name)
+            iface.unconfigure_ipv6()
             return
         iface.qdisc_attached = True
         if iface.is_loopback and not iface.has_address(LOOPBACK_NET.ip):
@@ -150,9 +154,8 @@ class Links:
             self._add_ifaddr_routes(iface, ifa)
         peer = iface.peer_iface
         if iface.kind is LinkKind.VETH and peer is not None and peer.admin_up:
-            iface.link_local = link_local(iface, now)
-            if peer.link_local is None:  # the peer's link is ready now too
-                peer.link_local = link_local(peer, now)
+            iface.configure_ipv6(now)
+            peer.configure_ipv6(now)  # the peer's link is ready now too
 
     def ports(self, bridge: str) -> list[Interface]:
         return [i for i in self.interfaces.values() if i.master == bridge]
@@ -196,7 +199,3 @@ class Links:
         self.interfaces[name].mtu = mtu
         self.sysctls.set_mtu(name, mtu)
 
-
-
-def link_local(iface: Interface, now: float) -> tuple[IPv6Address, float]:
-    return eui64_link_local(iface.mac), now

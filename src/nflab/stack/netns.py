@@ -17,6 +17,7 @@ from ..netfilter.state import NetfilterState
 from .inet import Inet, RouteMatch, display_order
 from .interfaces import Interface, LinkKind
 from .links import Links, NetnsError
+from .neighbour import Neighbours
 from .routing import Fib
 from .sysctl import Sysctls
 
@@ -43,6 +44,7 @@ class Netns(Links, Inet):
         self.netfilter = NetfilterState()
         self.conntrack = ConntrackTable()
         self.nsids: dict[int, int] = {}  # ids this namespace gave its peer namespaces
+        self.neighbours = Neighbours()  # the datapath attaches its link layer
         self._next_index = 1
         self._macs = MacAllocator(ns_id)
         # lo gets 127.0.0.1/8 when it first goes up (``inetdev_event``)

@@ -68,9 +68,11 @@ class Lookup:
 class Fib:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self.tables: set[str] = {"main"}  # a table exists once a route went into it
 
     def add(self, route: Route) -> None:
         self.routes.append(route)
+        self.tables.add(route.table)
 
     def remove(self, predicate: object) -> None:
         assert callable(predicate)
@@ -105,7 +107,7 @@ class Fib:
         """``fib_magic``: the kernel's own routes, each once."""
         for route in routes:
             if route not in self.routes:
-                self.routes.append(route)
+                self.add(route)
 
     @staticmethod
     def connected_route(addr: IPv4Interface, dev: str) -> Route:

@@ -57,11 +57,13 @@ def addr_modify(ip: Ip, args: Args, delete: bool) -> int:
                 raise ip.duparg("peer", value)
             address, plen, _ = ip.address_with_length(value)
             peer = (address, plen)
+            ip.family = ip.family or "inet"  # the request's family is now set
         elif matches(word, "broadcast") or word == "brd":
             value = args.next()
             if brd is not None:
                 raise ip.duparg("broadcast", value)
             brd = value if value in ("+", "-") else ip.get_addr(value)
+            ip.family = ip.family or ("" if isinstance(brd, str) else "inet")
         elif word == "scope":
             value = args.next()
             scope = parse_scope(value)
@@ -88,6 +90,7 @@ def addr_modify(ip: Ip, args: Args, delete: bool) -> int:
                 raise ip.duparg2("local", word)
             local_arg = word
             local = ip.address_with_length(word)
+            ip.family = ip.family or "inet"
         args.advance()
     if dev is None:
         raise ip.fail('Not enough information: "dev" argument is required.', 1)
@@ -215,6 +218,9 @@ def addr_flush(ip: Ip, words: list[str]) -> int:
         for ifa in list(iface.inet):
             if ifa in iface.inet and _flushable(ifa, selected):
                 netns.remove_address(iface.name, ifa)
+        flush_v6 = ip.family in ("", "inet6") and selected.label is None and selected.to is None
+        if flush_v6 and selected.scope in (None, "link") and selected.primary is not False:
+            iface.link_local = None  # the IPv6 link-local address goes too (not its link)
     return 0
 
 

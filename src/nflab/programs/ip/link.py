@@ -223,9 +223,9 @@ def _apply(ip: Ip, netns: Netns, dev: str, req: LinkRequest) -> None:
             raise ip.fail(f"Invalid address length {len(req.address)} - must be 6 bytes", 1)
         netns.set_mac(dev, req.address)
     if req.nomaster:
-        netns.set_master(dev, None)
+        linkops.set_master(netns, dev, None)
     if req.master is not None:
-        netns.set_master(dev, req.master)
+        linkops.set_master(netns, dev, req.master)
     if req.up is not None:
         linkops.set_link_up(netns, dev, req.up, ip.now, ip.resolve)
 

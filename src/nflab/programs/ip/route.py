@@ -85,6 +85,7 @@ def route_modify(ip: Ip, args: Args, cmd: str) -> int:
         word = args.cur
         if word == "src":
             src = ip.get_addr(args.next())
+            ip.family = ip.family or "inet"  # the request's family is now set
         elif word == "via":
             if via is not None:
                 raise ip.invarg("use nexthop syntax to specify multiple via\n", word)
@@ -92,6 +93,7 @@ def route_modify(ip: Ip, args: Args, cmd: str) -> int:
             if value in ("inet", "inet6", "link", "mpls"):
                 raise NotSimulated(f"ip route via {value}")
             via = ip.get_addr(value)
+            ip.family = ip.family or "inet"
         elif matches(word, "metric") or matches(word, "priority") or word == "preference":
             metric = _u32(ip, args.next(), "metric")
         elif word == "scope":
@@ -128,6 +130,7 @@ def route_modify(ip: Ip, args: Args, cmd: str) -> int:
                 raise ip.duparg2("to", word)
             address, plen, _ = ip.address_with_length(word)
             dst = (address, plen)
+            ip.family = ip.family or "inet"
         args.advance()
     if dst is None:
         raise usage(ip)
@@ -137,7 +140,9 @@ def route_modify(ip: Ip, args: Args, cmd: str) -> int:
         table = "local" if kind in ("local", "broadcast", "nat", "anycast") else "main"
     if scope is None and not delete:
         scope = {"local": "host", "nat": "host", "broadcast": "link", "multicast": "link",
-                 "anycast": "link"}.get(kind or "", "link" if via is None else "global")  # fmt: skip
+                 "anycast": "link"}.get(kind or "", "global")  # fmt: skip
+        if kind == "unicast" and via is None:
+            scope = "link"
     network = IPv4Network(f"{dst[0]}/{dst[1]}", strict=False)
     try:
         if delete:
@@ -213,7 +218,7 @@ def parse_route_filter(ip: Ip, words: list[str]) -> RouteFilter:
                 else:
                     raise ip.invarg("table id value is invalid\n", value)
             else:
-                f.table = table
+                f.table = None if table == "0" else table
         elif matches(word, "protocol"):
             value = args.next()
             proto = _proto(ip, value)
@@ -304,6 +309,8 @@ def route_list(ip: Ip, words: list[str], flush: bool) -> int:
     if flush and not words:
         raise ip.fail('"ip route flush" requires arguments.', 1)
     f = parse_route_filter(ip, words)
+    if f.table is not None and f.table not in ip.netns.fib.tables and ip.family in ("", "inet"):
+        raise ip.fail("Error: ipv4: FIB table does not exist.\nDump terminated", 2)
     routes = selected_routes(ip, f) if ip.family in ("", "inet") else []
     if flush:
         for r in routes:

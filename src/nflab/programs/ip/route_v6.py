@@ -19,8 +19,8 @@ def _configured(ip: Ip) -> list[tuple[float, Interface]]:
         if iface.is_loopback:
             continue
         ipv6_addresses(ip.netns, iface, ip.now)  # a bridge configures itself when first seen
-        if iface.admin_up and iface.link_local is not None:
-            out.append((iface.link_local[1], iface))
+        if iface.admin_up and iface.ipv6_since is not None:
+            out.append((iface.ipv6_since, iface))
     return sorted(out, key=lambda pair: (pair[0], pair[1].index))
 
 
@@ -36,7 +36,8 @@ def ipv6_lines(ip: Ip, table: str | None, dev: str | None) -> list[str]:
             continue
         on = "" if dev is not None else f"dev {iface.name} "
         down = "" if carrier(netns, iface) else "linkdown "
-        main.append(f"fe80::/64 {on}proto kernel metric 256 {down}pref medium\n")
+        if iface.link_local is not None:
+            main.append(f"fe80::/64 {on}proto kernel metric 256 {down}pref medium\n")
         t = "table local " if shown_table else ""
         multicast.append(f"multicast ff00::/8 {on}{t}proto kernel metric 256 {down}pref medium\n")
         for address, _, _, tentative in ipv6_addresses(netns, iface, ip.now):

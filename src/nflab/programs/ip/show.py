@@ -62,8 +62,8 @@ def link_header(ip: Ip, iface: Interface, link_mode: bool) -> str:
         kind = "loopback" if iface.kind is LinkKind.LOOPBACK else "ether"
         brd = "00:00:00:00:00:00" if iface.kind is LinkKind.LOOPBACK else "ff:ff:ff:ff:ff:ff"
         sep = "\\" if ip.oneline else "\n"
-        line += f" {sep}    link/{kind} {mac_text(iface.mac)} brd {brd}{tail}"
-    return line + "\n"
+        line += f"{sep}    link/{kind} {mac_text(iface.mac)} brd {brd}"
+    return line + tail + "\n"
 
 
 def _inet_line(ifa: IfAddr) -> str:

@@ -79,67 +79,67 @@ ROUTE_GET_FLAGS := [ fibmatch ]
 
 LINK_USAGE = """\
 Usage: ip link add [link DEV | parentdev NAME] [ name ] NAME
-		    [ txqueuelen PACKETS ]
-		    [ address LLADDR ]
-		    [ broadcast LLADDR ]
-		    [ mtu MTU ] [index IDX ]
-		    [ numtxqueues QUEUE_COUNT ]
-		    [ numrxqueues QUEUE_COUNT ]
-		    [ netns { PID | NAME } ]
-		    type TYPE [ ARGS ]
+\t\t    [ txqueuelen PACKETS ]
+\t\t    [ address LLADDR ]
+\t\t    [ broadcast LLADDR ]
+\t\t    [ mtu MTU ] [index IDX ]
+\t\t    [ numtxqueues QUEUE_COUNT ]
+\t\t    [ numrxqueues QUEUE_COUNT ]
+\t\t    [ netns { PID | NAME } ]
+\t\t    type TYPE [ ARGS ]
 
-	ip link delete { DEVICE | dev DEVICE | group DEVGROUP } type TYPE [ ARGS ]
+\tip link delete { DEVICE | dev DEVICE | group DEVGROUP } type TYPE [ ARGS ]
 
-	ip link set { DEVICE | dev DEVICE | group DEVGROUP }
-			[ { up | down } ]
-			[ type TYPE ARGS ]
-		[ arp { on | off } ]
-		[ dynamic { on | off } ]
-		[ multicast { on | off } ]
-		[ allmulticast { on | off } ]
-		[ promisc { on | off } ]
-		[ trailers { on | off } ]
-		[ carrier { on | off } ]
-		[ txqueuelen PACKETS ]
-		[ name NEWNAME ]
-		[ address LLADDR ]
-		[ broadcast LLADDR ]
-		[ mtu MTU ]
-		[ netns { PID | NAME } ]
-		[ link-netns NAME | link-netnsid ID ]
-		[ alias NAME ]
-		[ vf NUM [ mac LLADDR ]
-			 [ vlan VLANID [ qos VLAN-QOS ] [ proto VLAN-PROTO ] ]
-			 [ rate TXRATE ]
-			 [ max_tx_rate TXRATE ]
-			 [ min_tx_rate TXRATE ]
-			 [ spoofchk { on | off} ]
-			 [ query_rss { on | off} ]
-			 [ state { auto | enable | disable} ]
-			 [ trust { on | off} ]
-			 [ node_guid EUI64 ]
-			 [ port_guid EUI64 ] ]
-		[ { xdp | xdpgeneric | xdpdrv | xdpoffload } { off |
-			  object FILE [ { section | program } NAME ] [ verbose ] |
-			  pinned FILE } ]
-		[ master DEVICE ][ vrf NAME ]
-		[ nomaster ]
-		[ addrgenmode { eui64 | none | stable_secret | random } ]
-		[ protodown { on | off } ]
-		[ protodown_reason PREASON { on | off } ]
-		[ gso_max_size BYTES ] | [ gso_max_segs PACKETS ]
-		[ gro_max_size BYTES ]
+\tip link set { DEVICE | dev DEVICE | group DEVGROUP }
+\t\t\t[ { up | down } ]
+\t\t\t[ type TYPE ARGS ]
+\t\t[ arp { on | off } ]
+\t\t[ dynamic { on | off } ]
+\t\t[ multicast { on | off } ]
+\t\t[ allmulticast { on | off } ]
+\t\t[ promisc { on | off } ]
+\t\t[ trailers { on | off } ]
+\t\t[ carrier { on | off } ]
+\t\t[ txqueuelen PACKETS ]
+\t\t[ name NEWNAME ]
+\t\t[ address LLADDR ]
+\t\t[ broadcast LLADDR ]
+\t\t[ mtu MTU ]
+\t\t[ netns { PID | NAME } ]
+\t\t[ link-netns NAME | link-netnsid ID ]
+\t\t[ alias NAME ]
+\t\t[ vf NUM [ mac LLADDR ]
+\t\t\t [ vlan VLANID [ qos VLAN-QOS ] [ proto VLAN-PROTO ] ]
+\t\t\t [ rate TXRATE ]
+\t\t\t [ max_tx_rate TXRATE ]
+\t\t\t [ min_tx_rate TXRATE ]
+\t\t\t [ spoofchk { on | off} ]
+\t\t\t [ query_rss { on | off} ]
+\t\t\t [ state { auto | enable | disable} ]
+\t\t\t [ trust { on | off} ]
+\t\t\t [ node_guid EUI64 ]
+\t\t\t [ port_guid EUI64 ] ]
+\t\t[ { xdp | xdpgeneric | xdpdrv | xdpoffload } { off |
+\t\t\t  object FILE [ { section | program } NAME ] [ verbose ] |
+\t\t\t  pinned FILE } ]
+\t\t[ master DEVICE ][ vrf NAME ]
+\t\t[ nomaster ]
+\t\t[ addrgenmode { eui64 | none | stable_secret | random } ]
+\t\t[ protodown { on | off } ]
+\t\t[ protodown_reason PREASON { on | off } ]
+\t\t[ gso_max_size BYTES ] | [ gso_max_segs PACKETS ]
+\t\t[ gro_max_size BYTES ]
 
-	ip link show [ DEVICE | group GROUP ] [up] [master DEV] [vrf NAME] [type TYPE]
-		[nomaster]
+\tip link show [ DEVICE | group GROUP ] [up] [master DEV] [vrf NAME] [type TYPE]
+\t\t[nomaster]
 
-	ip link xstats type TYPE [ ARGS ]
+\tip link xstats type TYPE [ ARGS ]
 
-	ip link afstats [ dev DEVICE ]
-	ip link property add dev DEVICE [ altname NAME .. ]
-	ip link property del dev DEVICE [ altname NAME .. ]
+\tip link afstats [ dev DEVICE ]
+\tip link property add dev DEVICE [ altname NAME .. ]
+\tip link property del dev DEVICE [ altname NAME .. ]
 
-	ip link help [ TYPE ]
+\tip link help [ TYPE ]
 
 TYPE := { amt | bareudp | bond | bond_slave | bridge | bridge_slave |
           dsa | dummy | erspan | geneve | gre | gretap | gtp | ifb |
@@ -190,24 +190,24 @@ Usage: ip neigh { add | del | change | replace }
                 [ dev DEV ] [ router ] [ use ] [ managed ] [ extern_learn ]
                 [ protocol PROTO ]
 
-	ip neigh { show | flush } [ proxy ] [ to PREFIX ] [ dev DEV ] [ nud STATE ]
-				  [ vrf NAME ] [ nomaster ]
-	ip neigh get { ADDR | proxy ADDR } dev DEV
+\tip neigh { show | flush } [ proxy ] [ to PREFIX ] [ dev DEV ] [ nud STATE ]
+\t\t\t\t  [ vrf NAME ] [ nomaster ]
+\tip neigh get { ADDR | proxy ADDR } dev DEV
 
 STATE := { delay | failed | incomplete | noarp | none |
            permanent | probe | reachable | stale }
 """
 
 NETNS_USAGE = """\
-Usage:	ip netns list
-	ip netns add NAME
-	ip netns attach NAME PID
-	ip netns set NAME NETNSID
-	ip [-all] netns delete [NAME]
-	ip netns identify [PID]
-	ip netns pids NAME
-	ip [-all] netns exec [NAME] cmd ...
-	ip netns monitor
-	ip netns list-id [target-nsid POSITIVE-INT] [nsid POSITIVE-INT]
+Usage:\tip netns list
+\tip netns add NAME
+\tip netns attach NAME PID
+\tip netns set NAME NETNSID
+\tip [-all] netns delete [NAME]
+\tip netns identify [PID]
+\tip netns pids NAME
+\tip [-all] netns exec [NAME] cmd ...
+\tip netns monitor
+\tip netns list-id [target-nsid POSITIVE-INT] [nsid POSITIVE-INT]
 NETNSID := auto | POSITIVE-INT
 """
