@@ -45,6 +45,7 @@ PROGRAMS: dict[str, str] = {
     "sysctl": "nflab.programs.sysctl:sysctl_main",
     "dmesg": "nflab.programs.dmesg:dmesg_main",
     "conntrack": "nflab.programs.conntrack:conntrack_main",
+    "tcpdump": "nflab.programs.tcpdump:tcpdump_main",
 }
 
 # Where Debian keeps programs: ``/usr/sbin/iptables`` runs iptables.
