@@ -50,9 +50,9 @@ def test_a_loop_counts_once_a_hook_reaches_it() -> None:
 
 def test_the_legacy_walk_stops_at_an_unconditional_verdict() -> None:
     table = table_of("-N A", "-A INPUT -p tcp -j A", "-A INPUT -j ACCEPT", "-A INPUT -j A")
-    marks = source_marks(table)
-    assert marks["INPUT"] == [{"INPUT"}, {"INPUT"}, set()]
-    assert marks["A"] == []
+    reach = source_marks(table)
+    assert reach["INPUT"] == {"INPUT": 2}  # its first two rules; not the third
+    assert "A" not in reach  # an empty chain: nothing to reach
     looped = table_of("-N A", "-N B", "-A INPUT -j A", "-A A -j B", "-A B -j A")
     with pytest.raises(Loop):
         source_marks(looped)

@@ -52,6 +52,9 @@ class Tcp:
     inv: frozenset[str] = frozenset()
 
 
+_NOTHING = Tcp()  # a match comparing nothing
+
+
 @dataclass(frozen=True, slots=True)
 class TcpFlagsCmp:
     """iptables-nft's native form of ``--tcp-flags``: ``tcp flags & mask ==/!= cmp``."""
@@ -154,7 +157,7 @@ class TcpMatch(MatchExtension):
 
     def nft_native(self, value: Tcp, proto: int) -> tuple[Any, ...] | None:
         """``add_nft_tcp``: an option test, or a match comparing nothing, stays an xt match."""
-        if value.option or "option" in value.inv or value == Tcp():
+        if value.option or "option" in value.inv or value == _NOTHING:
             return None
         if proto != IPPROTO_TCP:
             raise ParameterProblem("TCP match requires '-p tcp'")
@@ -162,7 +165,7 @@ class TcpMatch(MatchExtension):
         return (*(flags if value.flg_mask else []), *encode_ports(value))
 
     def nft_decode(self, value: Tcp | None, expr: TcpFlagsCmp | PortCmp) -> Tcp:
-        base = value if value is not None else Tcp()
+        base = value if value is not None else _NOTHING
         if isinstance(expr, TcpFlagsCmp):  # ``nft_parse_tcp_flags``
             inv = base.inv | {"flags"} if expr.invert else base.inv
             return replace(base, flg_mask=expr.mask, flg_cmp=expr.cmp, inv=inv)

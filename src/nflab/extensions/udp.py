@@ -28,6 +28,9 @@ class Udp:
     inv: frozenset[str] = frozenset()
 
 
+_NO_PORTS = Udp()  # a match comparing nothing
+
+
 @register
 class UdpMatch(MatchExtension):
     name = "udp"
@@ -70,14 +73,14 @@ class UdpMatch(MatchExtension):
 
     def nft_native(self, value: Udp, proto: int) -> tuple[Any, ...] | None:
         """``add_nft_udp``: a match comparing nothing stays an xt match."""
-        if value == Udp():
+        if value == _NO_PORTS:
             return None
         if proto != IPPROTO_UDP:
             raise ParameterProblem("UDP match requires '-p udp'")
         return tuple(encode_ports(value))
 
     def nft_decode(self, value: Udp | None, expr: PortCmp) -> Udp:
-        return decode_ports(value if value is not None else Udp(), expr)
+        return decode_ports(value if value is not None else _NO_PORTS, expr)
 
     def matches(self, value: Udp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``udp_mt``."""

@@ -157,12 +157,12 @@ def _parse_mask(text: str | None) -> int:
     return (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF if bits else 0
 
 
-# One address in canonical dotted decimal with an optional decimal prefix length:
-# what the general parse below gives for it can be computed directly.
-_PLAIN_ADDRESS = re.compile(
-    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
-    r"(?:/(0|[1-9][0-9]?))?"
-)
+# One address in canonical dotted decimal (octets 0-255 without leading zeros) with an
+# optional decimal prefix length 0-32: what the general parse below gives for it can be
+# computed directly.
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PLAIN_ADDRESS = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/(3[0-2]|[12]?[0-9]))?")
+_PLEN_MASKS = {None: 0xFFFFFFFF} | {str(n): plen_mask(n) for n in range(33)}
 
 
 def _plain_address(text: str) -> Net | None:
@@ -170,13 +170,8 @@ def _plain_address(text: str) -> Net | None:
     if found is None:
         return None
     a, b, c, d, plen = found.groups()
-    octets = (int(a), int(b), int(c), int(d))
-    bits = 32 if plen is None else int(plen)
-    if max(octets) > 255 or bits > 32:
-        return None
-    mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
-    number = (octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]) & mask
-    return Net(IPv4Address(number), mask)
+    mask = _PLEN_MASKS[plen]
+    return Net(IPv4Address((int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)) & mask), mask)
 
 
 def parse_address_list(text: str, names: Names) -> list[Net]:
@@ -198,6 +193,19 @@ def parse_address_list(text: str, names: Names) -> list[Net]:
         for addr in _resolve(host, names):
             out.append(Net(IPv4Address(int(addr) & mask), mask))
     return out
+
+
+def single_address(text: str, names: Names) -> Net | None:
+    """The address ``-s``/``-d`` ``text`` gives when it gives exactly one; None when it gives
+    several or is not valid (then the full parse says why)."""
+    plain = _plain_address(text)
+    if plain is not None:
+        return plain
+    try:
+        found = parse_address_list(text, names)
+    except ParameterProblem:
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _resolve(host: str, names: Names) -> list[IPv4Address]:

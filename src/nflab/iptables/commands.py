@@ -138,39 +138,46 @@ class Executor:
         hooks: frozenset[str],
         reported_chain: str | None = None,
     ) -> None:
-        context: RuleContext | None = None
-
-        def rule_context() -> RuleContext:
-            return RuleContext(
-                table=table.name,
-                chain=chain,
-                proto=rule.proto,
-                proto_invert="p" in rule.inv,
-                hooks=hooks,
-                flavour=self.flavour.name,
-                names=self.names,
-                match_names=tuple(m.name for m in rule.matches),
-                matches=rule.matches,
-                builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
-            )
-
+        context: RuleContext | None = None  # made when a checkentry needs it
         nft = self.flavour.is_nft
+        proto, proto_invert = rule.proto, "p" in rule.inv
         try:
             if nft:
                 check_payloads(rule)
             for m in rule.matches:
                 ext = find_match(m.name)
-                if nft and is_native(m, rule.proto):
+                if ext is None or (nft and is_native(m, proto)):
                     continue  # native nf_tables expressions: no xt checkentry runs
-                if ext is not None:
-                    context = context or rule_context()
+                if ext.check_ignores_value:
+                    ext.rule_check(table.name, hooks, proto, proto_invert)
+                else:
+                    context = context or self._rule_context(table, chain, rule, hooks)
                     ext.kernel_check(m.value, context)
             if isinstance(rule.target, TargetEntry):
                 text = find_target(rule.target.name)
-                if text is not None:
-                    text.kernel_check(rule.target.value, context or rule_context())
+                if text is not None and text.check_ignores_value:
+                    text.rule_check(table.name, hooks, proto, proto_invert)
+                elif text is not None:
+                    context = context or self._rule_context(table, chain, rule, hooks)
+                    text.kernel_check(rule.target.value, context)
         except KernelRejected as err:
             raise self._kernel_error(op, reported_chain or chain, err) from None
+
+    def _rule_context(
+        self, table: Table, chain: str, rule: Rule, hooks: frozenset[str]
+    ) -> RuleContext:
+        return RuleContext(
+            table=table.name,
+            chain=chain,
+            proto=rule.proto,
+            proto_invert="p" in rule.inv,
+            hooks=hooks,
+            flavour=self.flavour.name,
+            names=self.names,
+            match_names=tuple(m.name for m in rule.matches),
+            matches=rule.matches,
+            builtin_chain=table.chains[chain].builtin if chain in table.chains else False,
+        )
 
     # -- commands ---------------------------------------------------------------------
 

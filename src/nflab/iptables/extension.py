@@ -111,23 +111,31 @@ class Extension:
         """The kernel's ``checkentry`` beyond table/hook/proto: raise KernelRejected."""
 
     def kernel_check(self, value: Any, rule: RuleContext) -> None:
-        """What ``xt_check_match``/``xt_check_target`` verify before ``checkentry``."""
-        if self.kernel_missing:
-            raise KernelRejected("ENOENT")
-        if self.tables is not None and rule.table not in self.tables:
-            raise KernelRejected("EINVAL")
-        if self.hooks is not None and rule.hooks and not rule.hooks <= self.hooks:
-            raise KernelRejected("EINVAL")
-        if self.proto is not None and (rule.proto != self.proto or rule.proto_invert):
-            raise KernelRejected("EINVAL")
+        """What ``xt_check_match``/``xt_check_target`` verify, then ``checkentry``."""
+        self.rule_check(rule.table, rule.hooks, rule.proto, rule.proto_invert)
         self.check(value, rule)
 
-    @property
-    def check_ignores_value(self) -> bool:
-        """Whether :meth:`kernel_check` looks only at the rule (table, hooks, protocol), not at
-        the value: then every value gets the same answer in the same rule context."""
-        cls = type(self)
-        return cls.check is Extension.check and cls.kernel_check is Extension.kernel_check
+    def rule_check(self, table: str, hooks: frozenset[str], proto: int, proto_invert: bool) -> None:
+        """What ``xt_check_match``/``xt_check_target`` verify before ``checkentry``: the
+        rule's table, hooks and protocol against the extension's, whatever its value."""
+        if self.kernel_missing:
+            raise KernelRejected("ENOENT")
+        if self.tables is not None and table not in self.tables:
+            raise KernelRejected("EINVAL")
+        if self.hooks is not None and hooks and not hooks <= self.hooks:
+            raise KernelRejected("EINVAL")
+        if self.proto is not None and (proto != self.proto or proto_invert):
+            raise KernelRejected("EINVAL")
+
+    # Whether :meth:`kernel_check` is :meth:`rule_check` alone (no ``checkentry`` of its own):
+    # then every value gets the same answer in the same rule
+    check_ignores_value: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.check_ignores_value = (
+            cls.check is Extension.check and cls.kernel_check is Extension.kernel_check
+        )
 
     @property
     def uses_generic_checks(self) -> bool:

@@ -102,45 +102,45 @@ def _single(ports: tuple[int, int], op: str, port: int) -> tuple[tuple[int, int]
 
 def decode_ports(value: P, expr: PortCmp) -> P:
     """Fold one port compare into a tcp/udp value, as ``nft_parse_tcp[_range]`` do."""
-    inv = set(value.inv)
-    spts, dpts = value.spts, value.dpts
-    if expr.op in ("range", "nrange"):
-        if expr.field == "sport":
+    spts, dpts, inv = value.spts, value.dpts, value.inv
+    field, op = expr.field, expr.op
+    if op == "range" or op == "nrange":
+        if field == "sport":
             spts = (expr.lo, expr.hi)
         else:
             dpts = (expr.lo, expr.hi)
-        if expr.op == "nrange":
-            inv.add(expr.field)
-    elif expr.field == "both":
+        if op == "nrange":
+            inv = inv | {field}
+    elif field == "both":
         spts, dpts = (expr.lo, expr.lo), (expr.hi, expr.hi)
-        if expr.op == "neq":
-            inv |= {"sport", "dport"}
+        if op == "neq":
+            inv = inv | {"sport", "dport"}
     else:
-        ports = spts if expr.field == "sport" else dpts
-        ports, inverted = _single(ports, expr.op, expr.lo)
-        if expr.field == "sport":
+        ports, inverted = _single(spts if field == "sport" else dpts, op, expr.lo)
+        if field == "sport":
             spts = ports
         else:
             dpts = ports
         if inverted:
-            inv.add(expr.field)
-    return _with_ports(value, spts, dpts, frozenset(inv) if inv else _NO_INV)
+            inv = inv | {field}
+    return _with_ports(value, spts, dpts, inv)
 
 
-_NO_INV: frozenset[str] = frozenset()
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+_OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str]) -> P:
     """``dataclasses.replace(value, spts=..., dpts=..., inv=...)``, without its per-call
     introspection (this runs for every tcp/udp rule iptables-nft stores)."""
     cls = type(value)
-    names = _INIT_FIELDS.get(cls)
-    if names is None:
-        names = _INIT_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
-    kwargs = {name: getattr(value, name) for name in names}
-    kwargs.update(spts=spts, dpts=dpts, inv=inv)
-    return cls(**kwargs)
+    others = _OTHER_FIELDS.get(cls)
+    if others is None:
+        others = _OTHER_FIELDS[cls] = tuple(
+            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv")  # type: ignore[arg-type]
+        )
+    if not others:
+        return cls(spts=spts, dpts=dpts, inv=inv)
+    return cls(spts=spts, dpts=dpts, inv=inv, **{name: getattr(value, name) for name in others})
 
 
 def nft_readback(rule: Rule) -> Rule:

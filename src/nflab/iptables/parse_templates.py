@@ -38,7 +38,6 @@ from .rule import MatchEntry, Rule, Target, TargetEntry
 from .xtoptions import Call, Opt
 
 MAX_TEMPLATES = 2048
-MAX_REMEMBERED = 4096  # converted values kept per template slot
 
 # Option words that were seen taking an argument word whose value the template
 # replays (``-s``, ``--dport``...). Only the words after them are abstracted.
@@ -109,25 +108,23 @@ class _Recorder(Parser):
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """An extension that took at least one value word: converted again per line.
-
-    ``values`` remembers the conversions of the words seen (one is a pure
-    function of them: the same steps, names and rule context).
-    """
+    """An extension that took at least one value word: its option parses and final
+    check run again for each line, with that line's words (:meth:`convert`)."""
 
     ext: Extension
     steps: tuple[_Step, ...]
     entry: int  # its index among the rule's matches, -1 for the target
     target_name: str  # the target's name as rules store it (``entry`` -1)
     words: tuple[int, ...]  # the argv indices of its value words
-    context: RuleContext
-    names: Names
-    values: dict[object, MatchEntry | TargetEntry] = field(default_factory=dict, compare=False)
+    seen: frozenset[str]  # the options it saw (its final check passed with them)
+    context: RuleContext = field(repr=False)
+    names: Names = field(repr=False)
     uses_cursor: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        # an old-API option may read more words than its argument
-        uses = any(s.opt.raw or s.optind_after != s.optind for s in self.steps)
+        # an old-API option may read more words than its argument (one peeking at the next
+        # word without taking it finds no cursor: the full parse does it)
+        uses = any(s.optind_after != s.optind for s in self.steps)
         object.__setattr__(self, "uses_cursor", uses)
 
     def key(self, argv: Sequence[str]) -> object:
@@ -138,28 +135,22 @@ class Slot:
         return tuple(map(argv.__getitem__, words))
 
     def convert(self, argv: Sequence[str]) -> MatchEntry | TargetEntry | None:
-        """The match (or target) these words give, or None when the full parse must decide."""
-        key = self.key(argv)
-        found = self.values.get(key)
-        if found is None:
-            try:
-                value = self._replay(argv)
-            except Exception:  # whatever went wrong, the full parse tells the truth
-                return None
-            if value is _UNUSUAL:
-                return None
-            found = MatchEntry(self.ext.name, value) if self.entry >= 0 else TargetEntry(
-                self.target_name, value
-            )
-            if len(self.values) >= MAX_REMEMBERED:
-                self.values.clear()
-            self.values[key] = found
-        return found
+        """The match (or target) the line's words give, or None when the full parse must
+        decide. A pure function of :meth:`key`: the same steps, names and rule context."""
+        try:
+            value = self._replay(argv)
+        except Exception:  # whatever went wrong, the full parse tells the truth
+            return None
+        if value is _UNUSUAL:
+            return None
+        if self.entry >= 0:
+            return MatchEntry(self.ext.name, value)
+        return TargetEntry(self.target_name, value)
 
     def _replay(self, argv: Sequence[str]) -> Any:
         """The extension's option parses again with this line's words, then its final check."""
         ext = self.ext
-        loaded = _Loaded(ext, ext.new_state(), set())
+        state, seen = ext.new_state(), set()
         printed: list[str] = []
         # for options that read more words (``--tcp-flags MASK COMP``)
         cursor = GetoptLong(argv, OPTSTRING) if self.uses_cursor else None
@@ -167,23 +158,19 @@ class Slot:
             if cursor is not None:
                 cursor.optind = step.optind
             index = step.index
+            arg = argv[index] if index >= 0 else step.arg
+            # positional: this runs once per new value of a restore (Call's field order)
             call = Call(
-                ext.name,
-                step.opt,
-                argv[index] if index >= 0 else step.arg,
-                step.invert,
-                loaded.state,
-                loaded.seen,
-                self.names,
-                cursor=cursor,
-                proto=step.proto,
-                proto_invert=step.proto_invert,
-                warnings=printed,
+                ext.name, step.opt, arg, step.invert, state, seen, self.names, cursor, None, 1,
+                step.proto, step.proto_invert, {}, printed,
             )
             ext.parse(call)
             if printed or (cursor is not None and cursor.optind != step.optind_after):
                 return _UNUSUAL
-        return _finalize(loaded, self.context)
+        if seen == self.seen:
+            # the generic final check depends on the options seen only: it passed with these
+            return ext.finalize(state, seen, self.context)
+        return _finalize(_Loaded(ext, state, seen), self.context)
 
 
 _UNUSUAL = object()
@@ -343,6 +330,7 @@ def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: boo
                 -1 if is_target else parser.matches.index(loaded),
                 (ext.real_name or ext.name) if is_target else "",
                 tuple(step.index for step in steps if step.index >= 0),
+                frozenset(loaded.seen),
                 parser.context,
                 names,
             )

@@ -114,19 +114,20 @@ class Restore:
     def feed(self, buffer: str) -> None:
         """One line as ``fgets`` returned it."""
         self.line += 1
-        if buffer.startswith("\n"):
+        first = buffer[:1]
+        if first == "\n":
             return
-        if buffer.startswith("#"):
+        if first == "#":
             if self.options.verbose:
                 self.output.append(buffer)
             return
-        ok = self._dispatch(buffer)
+        if self._dispatch(buffer):
+            return
         wanted = self.options.table
         skipped = wanted is not None and wanted != self._curtable
         if skipped and (self._curtable or not self.flavour.is_nft):
             return  # a section -T skips: its lines are not even looked at
-        if not ok:
-            raise RestoreFailed(f"line {self.line} failed")
+        raise RestoreFailed(f"line {self.line} failed")
 
     def finish(self) -> None:
         """End of input: a section left open was never committed."""
@@ -276,7 +277,7 @@ class Restore:
             pcnt = bcnt = None
             rest = buffer
         argv = [self.program, "-t", self._curtable]
-        if not self.options.noflush:
+        if self.options.verbose and not self.options.noflush:
             argv += ["-v"] * self.options.verbose
         if self.options.counters and pcnt is not None and bcnt is not None:
             argv += ["--set-counters", pcnt, bcnt]

@@ -122,39 +122,50 @@ class SectionExecutor(Executor):
         self, chain: str, rule: Rule, counters: Counters | None, checked: bool
     ) -> bool:
         """``-A CHAIN`` of a rule the restore built from a known line shape (restore_shapes.py),
-        as :meth:`run` would append it. ``checked``: nf_tables is known to take it. False when
-        anything would go wrong: nothing is done, and the full path then says what."""
+        as :meth:`run` would append it; ``checked``: what :meth:`_validate` would check is
+        known to pass. False when anything would go wrong: nothing is done, and the full
+        path then says what."""
         table = self.table
-        if chain not in table.chains:
+        if chain not in table.chains or not (checked or self._passes(table, chain, rule)):
             return False
-        target = rule.target
-        if self.flavour.is_nft:
-            if not checked:
-                try:
-                    self._validate_nft(table, chain, rule, _RULE_APPEND)
-                except (XtablesError, TableError):
-                    return False
-            if isinstance(target, Jump):
-                self.graph.add(chain, target.chain)
-        elif isinstance(target, Jump):
-            dest = table.chains.get(target.chain)
-            if dest is None or dest.builtin:
-                return False  # libiptc refuses it at its line
         table.writable(chain).append(rule, counters)
         self.creates = True
+        return True
+
+    def _passes(self, table: Table, chain: str, rule: Rule) -> bool:
+        """:meth:`_validate` without a word: whether it would let the rule through."""
+        target = rule.target
+        if not self.flavour.is_nft:
+            if isinstance(target, Jump):
+                dest = table.chains.get(target.chain)
+                return dest is not None and not dest.builtin
+            return True
+        try:
+            self._validate_nft(table, chain, rule, _RULE_APPEND)
+        except (XtablesError, TableError):
+            return False
+        if isinstance(target, Jump):
+            self.graph.add(chain, target.chain)
         return True
 
     def check_table(self) -> bool:
         """x_tables ``translate_table``: no loop on a hook's walk, every rule's checkentry
         with the hooks whose walk reaches that very rule (``mark_source_chains``)."""
         try:
-            marks = source_marks(self.table)
+            reach = source_marks(self.table)
         except Loop:
             return False
         try:
             for chain in self.table.chains.values():
-                for rule, hooks in zip(chain.rules, marks[chain.name], strict=True):
-                    self._check_extensions(self.table, chain.name, rule, "", frozenset(hooks))
+                rules = chain.rules
+                # between two ends of walks, the rules are reached by the walks going further
+                reached = reach.get(chain.name, {})
+                start = 0
+                for end in sorted({*reached.values(), len(rules)}):
+                    hooks = frozenset(h for h, count in reached.items() if count >= end)
+                    for rule in rules[start:end]:
+                        self._check_extensions(self.table, chain.name, rule, "", hooks)
+                    start = end
         except (TableError, XtablesError):
             return False
         return True

@@ -3,34 +3,38 @@
 A restore file repeats a few rule shapes: ``-A INPUT -s X -p udp -m udp
 --dport P -j DROP`` with other addresses and ports. The first line of a shape
 goes the full way (parse, nft read-back, the executor with the kernel's
-checks); it teaches a :class:`LineShape`, and the later lines of that shape
-only convert their values and build the rule the full way would have stored:
+checks) and teaches a :class:`LineShape`; a later line of that shape only
+converts its values and appends the rule the full way would have stored:
 
 * the parse: the line fits the :class:`~.parse_templates.Template` the first
-  parse learnt (same words everywhere but at the value positions), so only
-  the values are parsed again (:meth:`~.parse_templates.Slot.convert`);
-* the nft read-back: with no two matches of one name, each match reads back
-  alone (:func:`~.nft_native.read_back_alone`), once per distinct value;
-* the kernel's checks: a match or target whose kernel check does not look at
-  its value (``check`` not overridden) gets the same answer for every value,
-  given the table, hooks and protocol: the shape knows it passes for the hooks
-  it was learnt with. Anything else is checked per line as the full path does.
+  parse learnt (the same words everywhere but at the value positions), so
+  only the values are parsed again (:meth:`~.parse_templates.Slot.convert`),
+  once per distinct value word of the section;
+* the nft read-back: with no two matches of one name nothing merges, so each
+  match reads back alone (:func:`~.nft_native.read_back_alone`), once per
+  distinct value too; the fixed matches, interfaces and target read back as
+  they did for the first line;
+* the kernel's checks: the first line's rule was taken, so its fixed matches
+  and target pass again in the same chain with the same hooks. A match or
+  target whose value varies passes for every value when its kernel check does
+  not look at the value (:attr:`~.extension.Extension.check_ignores_value`)
+  and passes with these hooks. A jump, or a value the kernel may judge, is
+  checked per line as the full path does (``SectionExecutor.append_built``).
 
 A line that does not fit, or whose values do anything unusual (an error, a
-warning, another number of addresses), takes the full path, which says what
-the real program says. A shape belongs to one section: its table, chain and
-flavour are fixed.
+warning, another number of addresses, a refusal), takes the full path, which
+says what the real program says. A shape belongs to one section: its table,
+chain and flavour are fixed; the key of a shape is its template, whose
+literal words include the program name, ``-t TABLE``, the command and chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from ..netfilter.tables import Table
-from .addresses import parse_address_list
+from .addresses import Net, single_address
 from .errors import KernelRejected
-from .extension import RuleContext, find_target
+from .extension import find_target
 from .names import Names
 from .nft_native import check_payloads, read_back_alone
 from .parse import Cmd, Command
@@ -38,20 +42,25 @@ from .parse_templates import Slot, Template, lookup
 from .restore_section import SectionExecutor
 from .rule import Counters, Jump, MatchEntry, Rule, Target, TargetEntry
 
-MAX_REMEMBERED = 1 << 16  # read-back values kept per slot of a shape
+MAX_REMEMBERED = 1 << 16  # values kept per slot of a shape: every port number fits
+
+Stored = tuple[MatchEntry, ...] | TargetEntry  # what a slot's words give, as stored
 
 
-@dataclass(slots=True)
 class _SlotValues:
-    """A slot's values as this flavour stores them, by the slot's words."""
+    """One slot's values as this flavour stores them, by the slot's words."""
 
-    slot: Slot
-    nft: bool
-    proto: int
-    known: dict[object, tuple[MatchEntry, ...] | TargetEntry] = field(default_factory=dict)
+    __slots__ = ("slot", "nft", "proto", "known")
 
-    def stored(self, argv: Sequence[str]) -> tuple[MatchEntry, ...] | TargetEntry | None:
-        key = self.slot.key(argv)
+    def __init__(self, slot: Slot, nft: bool, proto: int):
+        self.slot = slot
+        self.nft = nft
+        self.proto = proto
+        self.known: dict[object, Stored] = {}
+
+    def stored(self, argv: Sequence[str]) -> Stored | None:
+        words = self.slot.words
+        key = argv[words[0]] if len(words) == 1 else tuple(map(argv.__getitem__, words))
         found = self.known.get(key)
         if found is None:
             found = self._convert(argv)
@@ -62,7 +71,7 @@ class _SlotValues:
             self.known[key] = found
         return found
 
-    def _convert(self, argv: Sequence[str]) -> tuple[MatchEntry, ...] | TargetEntry | None:
+    def _convert(self, argv: Sequence[str]) -> Stored | None:
         entry = self.slot.convert(argv)
         if entry is None:
             return None
@@ -76,99 +85,126 @@ class _SlotValues:
             return None
 
 
-def _read_back_target(target: Target | None) -> Target | None:
-    """``nft_readback`` of a target (NFLOG is stored as a ``log`` expression)."""
-    if isinstance(target, TargetEntry):
-        ext = find_target(target.name)
-        if ext is not None:
-            return TargetEntry(target.name, ext.nft_readback(target.value))
-    return target
+def _read_back_target(target: TargetEntry) -> TargetEntry:
+    """What ``nft_readback`` makes of a target (NFLOG is stored as a ``log`` expression)."""
+    ext = find_target(target.name)
+    if ext is None:
+        return target
+    return TargetEntry(target.name, ext.nft_readback(target.value))
 
 
-@dataclass(slots=True)
+# The slots of Rule, in the order of its fields (a slotted dataclass lists them so)
+_new_object = object.__new__
+(_SRC, _DST, _IFACE_IN, _IFACE_OUT, _PROTO, _FRAGMENT, _INV, _MATCHES, _TARGET) = (
+    getattr(Rule, name).__set__ for name in Rule.__slots__
+)
+
+
+def _rule(
+    src: Net | None,
+    dst: Net | None,
+    iface_in: str,
+    iface_out: str,
+    proto: int,
+    fragment: bool,
+    inv: frozenset[str],
+    matches: tuple[MatchEntry, ...],
+    target: Target | Stored | None,
+) -> Rule:
+    """``Rule(...)`` without the generated ``__init__``'s nine ``object.__setattr__`` calls:
+    the same frozen value (Rule has no ``__post_init__``) in two thirds of the time, for
+    the one rule built per line."""
+    rule = _new_object(Rule)
+    _SRC(rule, src)
+    _DST(rule, dst)
+    _IFACE_IN(rule, iface_in)
+    _IFACE_OUT(rule, iface_out)
+    _PROTO(rule, proto)
+    _FRAGMENT(rule, fragment)
+    _INV(rule, inv)
+    _MATCHES(rule, matches)
+    _TARGET(rule, target)
+    return rule
+
+
 class LineShape:
     """One learnt shape of ``-A CHAIN ...`` lines in one section."""
 
-    template: Template
-    chain: str
-    prototype: Rule  # the stored rule of the first line: everything but the values
-    parts: tuple[tuple[MatchEntry, ...] | _SlotValues, ...]  # the matches, in order
-    target_slot: _SlotValues | None
-    checked_hooks: frozenset[str] | None  # nft: the kernel takes any values with these hooks
-    payloads: bool  # nft: an inverted address must be checked per line
+    __slots__ = (
+        "template", "length", "literal", "literal_words", "chain", "prototype", "parts",
+        "single", "target_slot", "src_index", "dst_index", "names", "counter_indices",
+        "counters", "hooks", "builtin", "payloads",
+    )
+
+    def __init__(
+        self,
+        template: Template,
+        chain: str,
+        prototype: Rule,
+        parts: tuple[tuple[MatchEntry, ...] | _SlotValues, ...],
+        target_slot: _SlotValues | None,
+        hooks: frozenset[str] | None,
+        builtin: bool,
+    ):
+        self.template = template
+        self.length, self.literal = template.length, template.literal
+        self.literal_words = template.literal_words
+        self.chain = chain
+        self.prototype = prototype  # the first line's stored rule: all but the values
+        self.parts = parts  # the matches in order: fixed ones, and slots' stored values
+        # the usual case: the matches are one slot's
+        self.single = parts[0] if len(parts) == 1 and isinstance(parts[0], _SlotValues) else None
+        self.target_slot = target_slot
+        self.src_index, self.dst_index = template.src_index, template.dst_index
+        self.names = template.names
+        self.counter_indices = template.counter_indices
+        self.counters = template.command.counters
+        # the rule needs no check with these hooks (None: always checked); they cannot
+        # change for a built-in chain
+        self.hooks = hooks
+        self.builtin = builtin
+        self.payloads = bool(prototype.inv & {"s", "d"})  # nft: to check per line
+
+    def fits(self, argv: Sequence[str]) -> bool:
+        return len(argv) == self.length and self.literal(argv) == self.literal_words
 
     def build(self, argv: Sequence[str]) -> Rule | None:
         """The rule the full path would store for this (fitting) line, or None."""
-        template = self.template
         proto = self.prototype
-        src, dst = proto.src, proto.dst
-        names = template.names
-        if template.src_index >= 0:
-            found = _one_address(argv[template.src_index], names)
-            if found is None:
+        src: Net | None = proto.src
+        if self.src_index >= 0:
+            src = single_address(argv[self.src_index], self.names)
+            if src is None:
                 return None
-            src = found
-        if template.dst_index >= 0:
-            found = _one_address(argv[template.dst_index], names)
-            if found is None:
+        dst: Net | None = proto.dst
+        if self.dst_index >= 0:
+            dst = single_address(argv[self.dst_index], self.names)
+            if dst is None:
                 return None
-            dst = found
-        parts = self.parts
-        if len(parts) == 1 and isinstance(parts[0], _SlotValues):
-            values = parts[0].stored(argv)
-            if not isinstance(values, tuple):
-                return None
-            matches = values
-        else:
-            collected: list[MatchEntry] = []
-            for part in parts:
-                if isinstance(part, tuple):
-                    collected += part
-                    continue
-                values = part.stored(argv)
-                if not isinstance(values, tuple):
-                    return None
-                collected += values
-            matches = tuple(collected)
-        target = proto.target
+        matches = self.single.stored(argv) if self.single is not None else self._matches(argv)
+        if not isinstance(matches, tuple):
+            return None
+        target: Target | Stored | None = proto.target
         if self.target_slot is not None:
-            stored = self.target_slot.stored(argv)
-            if not isinstance(stored, TargetEntry):
+            target = self.target_slot.stored(argv)
+            if not isinstance(target, TargetEntry):
                 return None
-            target = stored
-        return Rule(
-            src=src,
-            dst=dst,
-            iface_in=proto.iface_in,
-            iface_out=proto.iface_out,
-            proto=proto.proto,
-            fragment=proto.fragment,
-            inv=proto.inv,
-            matches=matches,
-            target=target,
+        return _rule(
+            src, dst, proto.iface_in, proto.iface_out, proto.proto, proto.fragment, proto.inv,
+            matches, target,
         )
 
-    def checked(self, rule: Rule, executor: SectionExecutor) -> bool | None:
-        """Whether the kernel is known to take the rule (True), must be asked (False), or
-        refuses it (None: the full path reports that)."""
-        if self.checked_hooks is None or executor.graph.hooks_reaching(self.chain) != (
-            self.checked_hooks
-        ):
-            return False
-        if self.payloads:
-            try:
-                check_payloads(rule)
-            except KernelRejected:
+    def _matches(self, argv: Sequence[str]) -> tuple[MatchEntry, ...] | None:
+        collected: list[MatchEntry] = []
+        for part in self.parts:
+            if isinstance(part, tuple):
+                collected += part
+                continue
+            values = part.stored(argv)
+            if not isinstance(values, tuple):
                 return None
-        return True
-
-
-def _one_address(text: str, names: Names) -> object:
-    try:
-        found = parse_address_list(text, names)
-    except Exception:
-        return None
-    return found[0] if len(found) == 1 else None
+            collected += values
+        return tuple(collected)
 
 
 class RuleShapes:
@@ -178,35 +214,39 @@ class RuleShapes:
         self.executor = executor
         self.nft = executor.flavour.is_nft
         self.names = names
-        self._shapes: dict[int, LineShape] = {}  # by id of the template
+        self._shapes: dict[int, LineShape] = {}  # by id of the template (kept alive)
         self._last: LineShape | None = None
 
     def append(self, argv: Sequence[str]) -> bool:
         """Append the line's rule as the full path would, when its shape is known and its
         values are usual; False (nothing done) to take the full path."""
         shape = self._last
-        if shape is None or not shape.template.fits(argv):
+        if shape is None or not shape.fits(argv):
             template = lookup(argv, self.names, True)
-            shape = self._shapes.get(id(template)) if template is not None else None
-            if shape is None or shape.template is not template:
+            found = self._shapes.get(id(template))
+            if found is None or found.template is not template:
                 return False
-            self._last = shape
+            shape = self._last = found
         rule = shape.build(argv)
         if rule is None:
             return False
-        checked = shape.checked(rule, self.executor) if self.nft else True
-        if checked is None:
-            return False
-        template = shape.template
-        if template.counter_indices is not None:
-            counts = template.counters(argv)
+        counts = shape.counters
+        if shape.counter_indices is not None:
+            counts = shape.template.counters(argv)
             if counts is None:
                 return False
-        else:
-            counts = template.command.counters
-        return self.executor.append_built(
-            shape.chain, rule, Counters(*counts) if counts else None, checked
-        )
+        checked = shape.hooks is not None
+        if checked and self.nft:
+            executor = self.executor
+            if not shape.builtin and executor.graph.hooks_reaching(shape.chain) != shape.hooks:
+                checked = False
+            elif shape.payloads:
+                try:
+                    check_payloads(rule)
+                except KernelRejected:
+                    return False
+        counters = Counters(*counts) if counts else None
+        return self.executor.append_built(shape.chain, rule, counters, checked)
 
     def learn(self, argv: Sequence[str], cmd: Command) -> None:
         """The full path just ran ``cmd`` for this line: learn its shape if it appended."""
@@ -221,19 +261,21 @@ class RuleShapes:
         known = self._shapes.get(id(template))
         if known is not None and known.template is template:
             return
-        shape = self._shape(template, cmd.chain, chain.rules[-1])
+        shape = self._shape(template, cmd.chain, chain.rules[-1], chain.builtin)
         # what it builds for this very line must be what the full path stored
         if shape is not None and shape.build(argv) == chain.rules[-1]:
             self._shapes[id(template)] = shape
             self._last = shape
 
-    def _shape(self, template: Template, chain: str, stored: Rule) -> LineShape | None:
+    def _shape(
+        self, template: Template, chain: str, stored: Rule, builtin: bool
+    ) -> LineShape | None:
         parsed = template.prototype
         if parsed is None or len(template.srcs) != 1 or len(template.dsts) != 1:
             return None
         names = [m.name for m in parsed.matches]
         if self.nft and len(set(names)) != len(names):
-            return None  # matches of one name read back merged: not one by one
+            return None  # matches of one name read back merged, not one by one
         slots = {slot.entry: slot for slot in template.slots}
         parts: list[tuple[MatchEntry, ...] | _SlotValues] = []
         for i, entry in enumerate(parsed.matches):
@@ -246,52 +288,35 @@ class RuleShapes:
                 parts.append((entry,))
         target_slot = slots.get(-1)
         return LineShape(
-            template=template,
-            chain=chain,
-            prototype=stored,
-            parts=tuple(parts),
-            target_slot=_SlotValues(target_slot, self.nft, 0) if target_slot else None,
-            checked_hooks=self._hooks_known_fine(template, chain, stored) if self.nft else None,
-            payloads=bool(stored.inv & {"s", "d"}),
+            template,
+            chain,
+            stored,
+            tuple(parts),
+            _SlotValues(target_slot, self.nft, parsed.proto) if target_slot else None,
+            self._hooks_taking(template, chain, stored),
+            builtin,
         )
 
-    def _hooks_known_fine(self, template: Template, chain: str, stored: Rule) -> frozenset[str] | None:
-        """nft: the hooks with which the kernel takes this shape's rule whatever its values.
+    def _hooks_taking(self, template: Template, chain: str, stored: Rule) -> frozenset[str] | None:
+        """The hooks with which the kernel takes the shape's rule whatever its values, or
+        None when each line's rule must be checked.
 
-        The first line was taken, so its fixed matches and target pass again with the same
-        hooks. A match or target whose value varies passes for every value when its kernel
-        check does not look at the value and passes here, checked even where iptables-nft
-        would store it natively (another value may not be).
+        legacy: nothing is checked at the line but a jump (the table is, at ``COMMIT``).
+        nft: the first line's rule was taken with the chain's hooks; a value that varies
+        passes too when its kernel check ignores it and passes here (run even where the
+        first value was stored natively, unchecked: another value may not be).
         """
         if isinstance(stored.target, Jump):
-            return None  # the jump's chain must exist and make no loop: checked per line
-        executor = self.executor
-        table: Table = executor.table
-        hooks = executor.graph.hooks_reaching(chain)
-        context = RuleContext(
-            table=table.name,
-            chain=chain,
-            proto=stored.proto,
-            proto_invert="p" in stored.inv,
-            hooks=hooks,
-            flavour=executor.flavour.name,
-            names=self.names,
-            match_names=tuple(m.name for m in stored.matches),
-            matches=stored.matches,
-            builtin_chain=table.chains[chain].builtin,
-        )
-        parsed = template.prototype
-        assert parsed is not None
+            return None  # its chain must exist and make no loop
+        if not self.nft:
+            return frozenset()
+        hooks = self.executor.graph.hooks_reaching(chain)
+        table, proto, proto_invert = self.executor.table.name, stored.proto, "p" in stored.inv
         for slot in template.slots:
-            if slot.entry >= 0:
-                value = parsed.matches[slot.entry].value
-            else:
-                assert isinstance(parsed.target, TargetEntry)
-                value = parsed.target.value
             if not slot.ext.check_ignores_value:
                 return None
             try:
-                slot.ext.kernel_check(value, context)
+                slot.ext.rule_check(table, hooks, proto, proto_invert)
             except KernelRejected:
                 return None
         return hooks

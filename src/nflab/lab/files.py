@@ -50,7 +50,8 @@ class Device(Protocol):
     EINVAL...); ``writable`` False makes opening it for writing fail with EACCES.
     """
 
-    writable: bool
+    @property
+    def writable(self) -> bool: ...
 
     def read(self) -> str: ...
 
@@ -83,6 +84,9 @@ class Filesystem:
     devices: dict[str, Device] = field(default_factory=dict)
     providers: list[Provider] = field(default_factory=list)
     dir_providers: list[DirProvider] = field(default_factory=list)
+    # modification times (wall clock seconds) of the plain files, when ``clock`` is set
+    mtimes: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] | None = None
 
     # -- paths -------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class Filesystem:
         return Filesystem(
             self.files, self.dirs, self.devices,
             [*providers, *self.providers], [*dir_providers, *self.dir_providers],
+            self.mtimes, self.clock,
         )  # fmt: skip
 
     def is_file(self, path: str) -> bool:
@@ -124,6 +129,11 @@ class Filesystem:
 
     def exists(self, path: str) -> bool:
         return self.is_dir(path) or self.is_file(path)
+
+    def is_writable(self, path: str) -> bool:
+        """Whether opening an existing file for writing is allowed (its mode has ``w``)."""
+        device = self._device(path)
+        return path in self.files or (device is not None and getattr(device, "writable", True))
 
     def _check_parent(self, path: str) -> None:
         parent = posixpath.dirname(path)
@@ -162,6 +172,7 @@ class Filesystem:
         self._check_parent(path)
         if not append or path not in self.files:
             self.files[path] = ""
+            self._touch(path)
 
     def append(self, path: str, text: str) -> None:
         """Write at the end of a file opened with :meth:`open_for_write`."""
@@ -170,6 +181,15 @@ class Filesystem:
             device.write(text)
             return
         self.files[path] = self.files.get(path, "") + text
+        self._touch(path)
+
+    def _touch(self, path: str) -> None:
+        if self.clock is not None:
+            self.mtimes[path] = self.clock()
+
+    def mtime(self, path: str) -> float | None:
+        """When a plain file was last written (``st_mtime``), None if not recorded."""
+        return self.mtimes.get(path)
 
     def write(self, path: str, text: str) -> None:
         self.open_for_write(path)

@@ -74,7 +74,9 @@ class Machine:
     ) -> Machine:
         scheduler = scheduler or Scheduler(clock)
         network = network or Network(scheduler)
-        machine = cls(name, clock, default_filesystem(name), scheduler, network)
+        fs = default_filesystem(name)
+        fs.clock = lambda: clock.now  # files record when they were written
+        machine = cls(name, clock, fs, scheduler, network)
         machine.kernel_log = KernelLog(lambda: scheduler.now)
         machine.namespaces[""] = network.new_namespace(f"{name}", machine.kernel_log.write)
         return machine

@@ -159,49 +159,64 @@ class Loop(Exception):
     """``mark_source_chains`` met an entry already on its path (ELOOP)."""
 
 
-def source_marks(table: Table) -> dict[str, list[set[str]]]:
-    """x_tables ``mark_source_chains``: for every rule, the hooks whose walk reaches it.
+def source_marks(table: Table) -> dict[str, dict[str, int]]:
+    """x_tables ``mark_source_chains``: per chain, per hook whose walk reaches it, how many
+    of its rules (from the first) the walk reaches.
 
     The walk from each hook follows the rules in order, chases jumps and gotos,
     and returns to the caller at the end of a chain, at an unconditional
     verdict (``-j ACCEPT`` with nothing to match) and at a rule it already
-    walked from that hook. Rules it never reaches are checked with no hooks at
-    all; meeting a rule already on the current path is a loop (:class:`Loop`).
+    walked from that hook. So a chain is walked once per hook, and always the
+    same way: up to its first unconditional verdict (:func:`_walked`). Rules
+    a walk never reaches are checked with no hooks at all; a jump back into a
+    chain still being walked is a loop (:class:`Loop`).
     """
-    marks: dict[str, list[set[str]]] = {
-        name: [set() for _ in chain.rules] for name, chain in table.chains.items()
-    }
+    walked: dict[str, tuple[int, list[str]]] = {}
+    reach: dict[str, dict[str, int]] = {}
     for hook in table.builtin_chains():
-        visited: set[tuple[str, int]] = set()
-        on_path: set[tuple[str, int]] = set()
-        # frames: [chain, next rule index, the positions this frame put on the path]
-        frames: list[tuple[str, list[int], list[tuple[str, int]]]] = [(hook.name, [0], [])]
+        done: set[str] = set()  # walked from this hook, and returned from
+        on_path = {hook.name}
+        # frames: the chain being walked and the jumps of it still to follow
+        count, jumps = walked.get(hook.name) or _walked(table, hook.name, walked)
+        reach.setdefault(hook.name, {})[hook.name] = count
+        frames: list[tuple[str, list[str]]] = [(hook.name, list(reversed(jumps)))]
         while frames:
-            name, cursor, added = frames[-1]
-            rules = table.chains[name].rules
-            i = cursor[0]
-            position = (name, i)
-            if i < len(rules) and position in on_path:
+            name, pending = frames[-1]
+            if not pending:
+                frames.pop()
+                on_path.discard(name)
+                done.add(name)
+                continue
+            callee = pending.pop()
+            if callee in on_path:
                 raise Loop()
-            if i >= len(rules) or position in visited:
-                returning = True
-            else:
-                visited.add(position)
-                on_path.add(position)
-                added.append(position)
-                marks[name][i].add(hook.name)
-                rule = rules[i]
-                returning = _unconditional_verdict(rule)
-                if not returning:
-                    target = rule.target
-                    if isinstance(target, Jump) and target.chain in table.chains:
-                        frames.append((target.chain, [0], []))
-                    else:
-                        cursor[0] = i + 1
-                    continue
-            # back to the rule that jumped here, and on past it
-            on_path.difference_update(added)
-            frames.pop()
-            if frames:
-                frames[-1][1][0] += 1
-    return marks
+            if callee in done:
+                continue
+            count, jumps = walked.get(callee) or _walked(table, callee, walked)
+            if count == 0:
+                done.add(callee)  # an empty chain: nothing to walk, nothing on the path
+                continue
+            reach.setdefault(callee, {})[hook.name] = count
+            on_path.add(callee)
+            frames.append((callee, list(reversed(jumps))))
+    return reach
+
+
+def _walked(
+    table: Table, name: str, walked: dict[str, tuple[int, list[str]]]
+) -> tuple[int, list[str]]:
+    """How many rules of a chain a walk goes through, and the chains they jump to in order."""
+    rules = table.chains[name].rules
+    count = len(rules)
+    jumps: list[str] = []
+    chains = table.chains
+    for i, rule in enumerate(rules):
+        target = rule.target
+        if isinstance(target, Jump):
+            if target.chain in chains:
+                jumps.append(target.chain)
+        elif isinstance(target, Verdict) and _unconditional_verdict(rule):
+            count = i + 1
+            break
+    walked[name] = (count, jumps)
+    return count, jumps

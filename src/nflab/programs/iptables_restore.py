@@ -203,7 +203,8 @@ def iptables_restore_main(
                 try:
                     restore.feed(buffer)
                 finally:
-                    _drain(restore, io)
+                    if restore.warnings or restore.output:
+                        _drain(restore, io)
             restore.finish()
     except _Exit as done:
         return done.status

@@ -45,6 +45,10 @@ PROGRAMS: dict[str, str] = {
     "sysctl": "nflab.programs.sysctl:sysctl_main",
     "dmesg": "nflab.programs.dmesg:dmesg_main",
     "conntrack": "nflab.programs.conntrack:conntrack_main",
+    "curl": "nflab.programs.curl:curl_main",
+    "ping": "nflab.programs.ping:ping_main",
+    "python3": "nflab.programs.http_server:python3_main",
+    "python3.11": "nflab.programs.http_server:python3_main",
     "tcpdump": "nflab.programs.tcpdump:tcpdump_main",
 }
 

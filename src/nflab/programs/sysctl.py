@@ -149,8 +149,7 @@ class Sysctl:
         return "file" if fs.is_file(normal) else None
 
     def _writable(self, path: str) -> bool:
-        device = self.system.fs._device(self._path(path))
-        return device is not None and getattr(device, "writable", True)
+        return self.system.fs.is_writable(self._path(path))
 
     # -- reading -----------------------------------------------------------------------
 

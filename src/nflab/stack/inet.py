@@ -37,6 +37,7 @@ class Inet:
                     raise NetnsError("EINVAL")
                 ifa.secondary = True
         self._insert(iface, ifa)
+        self.sysctls.freeze_interface(name)  # ``inet_rtm_newaddr``: ipv4_devconf_setall
 
     def _insert(self, iface: Interface, ifa: IfAddr) -> None:
         where = len(iface.inet)
@@ -119,9 +120,9 @@ class Inet:
     # -- routes --------------------------------------------------------------------
 
     def add_route(self, route: Route, replace_existing: bool = False) -> None:
-        """``fib_table_insert`` with the checks of ``fib_create_info``."""
-        if int(route.dst.network_address) & ~int(route.dst.netmask) & 0xFFFFFFFF:
-            raise NetnsError("EINVAL", "Invalid prefix for given prefix length")
+        """``fib_table_insert`` with the checks of ``fib_create_info`` (a destination with
+        host bits set, "Invalid prefix for given prefix length", cannot be an IPv4Network:
+        the ``ip`` program checks that)."""
         if route.kind in ("unicast", "local", "broadcast"):
             self._check_nexthop(route)
         if route.src is not None and route.src not in self.local_addresses():

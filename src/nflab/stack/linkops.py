@@ -64,8 +64,10 @@ def set_link_up(netns: Netns, name: str, up: bool, now: float, resolve: Resolve)
 
 def set_master(netns: Netns, name: str, master: str | None) -> None:
     """``ip link set DEV master BR|nomaster``; the bridge's carrier may change."""
+    old = netns.interfaces[name].master
     netns.set_master(name, master)
-    settle_bridges(netns)
+    if old != master:
+        settle_bridges(netns, (old, master))
 
 
 def delete_link(netns: Netns, name: str, resolve: Resolve) -> None:

@@ -81,8 +81,6 @@ class Links:
         self._check_name(name)
         index = self._new_index()
         iface = Interface(name, index, kind, mac if mac is not None else self._default_mac(index), mtu, ns_id=self.id)
-        if kind is LinkKind.BRIDGE:
-            iface.mac = self._default_mac(index)
         self.interfaces[name] = iface
         self.sysctls.add_interface(name, mtu)
         return iface
@@ -148,8 +146,10 @@ class Links:
             iface.unconfigure_ipv6()
             return
         iface.qdisc_attached = True
-        if iface.is_loopback and not iface.has_address(LOOPBACK_NET.ip):
-            self._insert(iface, IfAddr(LOOPBACK_NET, scope="host", label=name))
+        if iface.is_loopback:
+            if not iface.has_address(LOOPBACK_NET.ip):
+                self._insert(iface, IfAddr(LOOPBACK_NET, scope="host", label=name))
+            self.sysctls.freeze_interface(name)  # ``inetdev_event``: ipv4_devconf_setall
         for ifa in iface.inet:
             self._add_ifaddr_routes(iface, ifa)
         peer = iface.peer_iface
@@ -170,10 +170,10 @@ class Links:
             bridge = self.interfaces[master]
             if bridge.kind is not LinkKind.BRIDGE:
                 raise NetnsError("EOPNOTSUPP")
-            if iface.is_loopback or bridge is iface:
-                raise NetnsError("EINVAL")
             if iface.kind is LinkKind.BRIDGE:
-                raise NetnsError("ELOOP")
+                raise NetnsError("ELOOP", "Can not enslave a bridge to a bridge")
+            if iface.is_loopback:
+                raise NetnsError("EINVAL")
         iface.master = master
         for bridge_name in (old, master):
             if bridge_name is not None:

@@ -65,12 +65,13 @@ def refresh(netns: Netns, iface: Interface) -> None:
     iface.oper = "DOWN" if lower is None or running(lower) else "LOWERLAYERDOWN"
 
 
-def settle_bridges(netns: Netns) -> None:
-    """Bridges whose carrier changed with their ports get their event (after the ports')."""
+def settle_bridges(netns: Netns, touched: tuple[str | None, ...] = ()) -> None:
+    """Bridges whose carrier changed with their ports get their event (after the ports');
+    a bridge that gains or loses a port (``touched``) gets one in any case."""
     for bridge in netns.interfaces.values():
         if bridge.kind is LinkKind.BRIDGE:
             now_on = _bridge_carrier(netns, bridge)
-            if now_on != bridge.carrier_seen:
+            if now_on != bridge.carrier_seen or bridge.name in touched:
                 bridge.carrier_seen = now_on
                 bridge.oper = "UP" if now_on else "DOWN"
 

@@ -12,7 +12,7 @@ default rules do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 from .interfaces import IfAddr
 
@@ -108,10 +108,6 @@ class Fib:
         for route in routes:
             if route not in self.routes:
                 self.add(route)
-
-    @staticmethod
-    def connected_route(addr: IPv4Interface, dev: str) -> Route:
-        return Route(addr.network, dev, src=addr.ip, proto="kernel", scope="link")
 
     def lookup(self, dst: IPv4Address, usable: object = None) -> Lookup | None:
         """Longest prefix in local, then main; ``usable(route)`` filters routes of down links."""

@@ -91,6 +91,7 @@ class Sysctls:
         self.values: dict[str, str] = {}
         self.hidden: dict[str, str] = {}  # readable, not listed (deprecated names)
         self.explicit: set[str] = set()  # per-interface IPv4 keys set by hand
+        self.default_written: set[str] = set()  # ``default`` IPv4 leaves written (their state bit)
         self._neigh_defaults: dict[str, dict[str, str]] = {"ipv4": {}, "ipv6": {}}
         for key, value in _template():
             m = _PER_IF.match(key)
@@ -123,6 +124,9 @@ class Sysctls:
                 self.values[f"net.{family}.conf.{name}.{leaf}"] = value
             for leaf, value in self._neigh_defaults[family].items():
                 self.values[f"net.{family}.neigh.{name}.{leaf}"] = value
+        # ``inetdev_init`` copies default's state bits too: a leaf written in ``default``
+        # before the interface existed is one the interface no longer takes from it
+        self.explicit.update(f"net.ipv4.conf.{name}.{leaf}" for leaf in self.default_written)
         self._add_hidden(name)
 
     def _interface_keys(self, table: dict[str, str], name: str) -> list[str]:
@@ -155,6 +159,11 @@ class Sysctls:
                 key = f"net.{m.group(1)}.{m.group(2)}.{new}.{m.group(4)}"
             renamed.add(key)
         self.explicit = renamed
+
+    def freeze_interface(self, name: str) -> None:
+        """``ipv4_devconf_setall``: the interface keeps its values, ``default`` no longer
+        reaches it (an address was added to it, or it is lo coming up)."""
+        self.explicit.update(k for k in self.values if k.startswith(f"net.ipv4.conf.{name}."))
 
     def set_mtu(self, name: str, mtu: int) -> None:
         key = f"net.ipv6.conf.{name}.mtu"
@@ -223,7 +232,9 @@ class Sysctls:
             return
         self.values[key] = value
         if m and m.group(1) == "ipv4" and m.group(2) == "conf":
-            if m.group(3) == "default":
+            if m.group(3) == "default" and m.group(4) != "forwarding":
+                # (``devinet_sysctl_forward``: default's forwarding reaches no interface)
+                self.default_written.add(m.group(4))
                 self._copy_default(m.group(4), value)
             elif m.group(3) != "all":
                 self.explicit.add(key)

@@ -20,7 +20,7 @@ from .netns import do_netns
 from .route import do_route
 from .usage import IP_USAGE
 
-VERSION = "ip utility, iproute2-6.1.0, libbpf 1.1.0\n"
+VERSION = "ip utility, iproute2-6.1.0, libbpf 1.1.2\n"  # as this machine's Debian 12 ip says
 
 Handler = Callable[[Ip, list[str]], int]
 _NOT_SIMULATED = ("addrlabel", "maddress", "rule", "ntable", "ntbl", "l2tp", "fou", "ila",
@@ -54,6 +54,23 @@ def _usage(ip: Ip) -> IpExit:
     return ip.fail(IP_USAGE.rstrip("\n"))
 
 
+# ip.c's option order decides what an abbreviation means (``-b`` is -batch, ``-h`` -human)
+OPTIONS = (
+    "-loops", "-family", "-4", "-6", "-0", "-M", "-B", "-human", "-human-readable", "-iec",
+    "-stats", "-statistics", "-details", "-resolve", "-oneline", "-timestamp", "-tshort",
+    "-Version", "-force", "-batch", "-brief", "-json", "-pretty", "-rcvbuf", "-color", "-help",
+    "-netns", "-Numeric", "-all", "-echo",
+)  # fmt: skip
+_EXACT = ("-4", "-6", "-0", "-M", "-B", "-echo")
+
+
+def _option(opt: str) -> str | None:
+    for name in OPTIONS:
+        if opt == name if name in _EXACT else matches(opt.partition("=")[0], name):
+            return name
+    return None
+
+
 def _main(ip: Ip, args: list[str]) -> int:
     while args:
         opt = args[0]
@@ -65,13 +82,12 @@ def _main(ip: Ip, args: list[str]) -> int:
         if opt[1:2] == "-":
             opt = opt[1:]
         args.pop(0)
-        if opt == "-4":
-            ip.family = "inet"
-        elif opt == "-6":
-            ip.family = "inet6"
-        elif opt == "-0":
-            ip.family = "link"
-        elif matches(opt, "-family"):
+        name = _option(opt)
+        if name is None:
+            raise ip.fail(f'Option "{opt}" is unknown, try "ip -help".')
+        if name in ("-4", "-6", "-0"):
+            ip.family = {"-4": "inet", "-6": "inet6", "-0": "link"}[name]
+        elif name == "-family":
             if not args:
                 raise _usage(ip)
             value = args.pop(0)
@@ -80,38 +96,30 @@ def _main(ip: Ip, args: list[str]) -> int:
             if value not in FAMILIES:
                 raise ip.invarg("invalid protocol family", value)
             ip.family = FAMILIES[value]
-        elif matches(opt, "-Version"):
+        elif name == "-Version":
             ip.io.out(VERSION)
             return 0
-        elif matches(opt, "-brief"):
+        elif name == "-brief":
             ip.brief = True
-        elif matches(opt, "-oneline"):
+        elif name == "-oneline":
             ip.oneline = True
-        elif matches(opt, "-details"):
+        elif name == "-details":
             ip.details += 1
-        elif matches(opt, "-stats") or matches(opt, "-statistics"):
+        elif name in ("-stats", "-statistics"):
             ip.stats += 1
-        elif matches(opt, "-all"):
+        elif name == "-all":
             ip.do_all = True
-        elif matches(opt, "-netns"):
+        elif name == "-help":
+            raise _usage(ip)
+        elif name == "-netns":
             if not args:
                 raise ip.fail('Command line is not complete. Try option "help"')
-            name = args.pop(0)
-            if name not in ip.machine.namespaces:
-                raise ip.fail(f'Cannot open network namespace "{name}": No such file or directory')
-            ip.system = ip.system.in_netns(name)  # type: ignore[attr-defined]
-        elif matches(opt, "-help"):
-            raise _usage(ip)
-        elif matches(opt, "-Numeric") or matches(opt, "-resolve") or matches(opt, "-human") or matches(
-            opt, "-iec"
-        ) or matches(opt, "-force") or matches(opt, "-color") or matches(opt, "-json") or matches(
-            opt, "-pretty"
-        ) or matches(opt, "-timestamp") or matches(opt, "-tshort") or matches(opt, "-batch") or matches(
-            opt, "-loops"
-        ) or matches(opt, "-rcvbuf") or opt in ("-M", "-B", "-echo"):
-            raise NotSimulated(f"the ip option {opt}")
+            ns_name = args.pop(0)
+            if ns_name not in ip.machine.namespaces:
+                raise ip.fail(f'Cannot open network namespace "{ns_name}": No such file or directory')
+            ip.system = ip.system.in_netns(ns_name)  # type: ignore[attr-defined]
         else:
-            raise ip.fail(f'Option "{opt}" is unknown, try "ip -help".')
+            raise NotSimulated(f"the ip option {opt}")
     if ip.details or ip.stats:
         raise NotSimulated("ip -details/-statistics")
     if not args:

@@ -15,7 +15,8 @@ from ...stack.interfaces import IfAddr
 from ...stack.links import NetnsError
 from ..system import NotSimulated
 from .common import Args, Ip, matches, parse_scope
-from .show import AddrFilter, show_addresses
+from .show import AddrFilter, address_selected, show_addresses
+from .usage import ADDR_USAGE
 
 FLAGS = ("home", "nodad", "optimistic", "mngtmpaddr", "noprefixroute", "autojoin")
 READONLY_FLAGS = ("secondary", "temporary", "tentative", "permanent", "deprecated", "dadfailed")
@@ -35,7 +36,9 @@ def do_addr(ip: Ip, words: list[str]) -> int:
         return list_links(ip, rest, link_mode=False, selected=AddrFilter())
     if matches(cmd, "flush"):
         return addr_flush(ip, rest)
-    if matches(cmd, "help") or matches(cmd, "save") or matches(cmd, "restore") or matches(cmd, "showdump"):
+    if matches(cmd, "help"):
+        raise ip.fail(ADDR_USAGE.rstrip("\n"))
+    if matches(cmd, "save") or matches(cmd, "restore") or matches(cmd, "showdump"):
         raise NotSimulated(f"ip address {cmd}")
     raise ip.fail(f'Command "{cmd}" is unknown, try "ip address help".')
 
@@ -85,7 +88,7 @@ def addr_modify(ip: Ip, args: Args, delete: bool) -> int:
             if word == "local":
                 word = args.next()
             if matches(word, "help"):
-                raise NotSimulated("ip address help")
+                raise ip.fail(ADDR_USAGE.rstrip("\n"))
             if local is not None:
                 raise ip.duparg2("local", word)
             local_arg = word
@@ -177,13 +180,26 @@ def parse_filter(ip: Ip, words: list[str], selected: AddrFilter) -> str | None:
             selected.primary = word == "primary"
         elif word == "label":
             selected.label = args.next()
-        elif word in ("group", "master", "vrf", "nomaster", "type") or word in FLAGS + READONLY_FLAGS:
+        elif word == "master":
+            value = args.next()
+            if value not in ip.netns.interfaces:
+                raise ip.invarg("Device does not exist\n", value)
+            selected.master = value
+        elif word == "nomaster":
+            selected.master = ""
+        elif word == "type":
+            kind = args.next()
+            if kind.endswith("_slave"):
+                selected.slave_kind = kind[: -len("_slave")]
+            else:
+                selected.kind = kind
+        elif word in ("group", "vrf") or word in FLAGS + READONLY_FLAGS:
             raise NotSimulated(f"ip address show {word}")
         else:
             if word == "dev":
                 word = args.next()
             elif matches(word, "help"):
-                raise NotSimulated("ip address help")
+                raise ip.fail(ADDR_USAGE.rstrip("\n"))
             if dev is not None:
                 raise ip.duparg2("dev", word)
             dev = word
@@ -216,15 +232,9 @@ def addr_flush(ip: Ip, words: list[str]) -> int:
     links = [netns.interfaces[dev]] if dev is not None else list(netns.interfaces.values())
     for iface in links:
         for ifa in list(iface.inet):
-            if ifa in iface.inet and _flushable(ifa, selected):
+            if ifa in iface.inet and address_selected(ifa, selected):
                 netns.remove_address(iface.name, ifa)
         flush_v6 = ip.family in ("", "inet6") and selected.label is None and selected.to is None
         if flush_v6 and selected.scope in (None, "link") and selected.primary is not False:
             iface.link_local = None  # the IPv6 link-local address goes too (not its link)
     return 0
-
-
-def _flushable(ifa: IfAddr, selected: AddrFilter) -> bool:
-    from .show import _selected
-
-    return _selected(ifa, selected)

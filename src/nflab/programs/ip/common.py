@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..system import NotSimulated, System
 ERRNO = {
     "EEXIST": 17, "ENODEV": 19, "EINVAL": 22, "EOPNOTSUPP": 95, "ENETDOWN": 100,
     "ESRCH": 3, "EADDRNOTAVAIL": 99, "ELOOP": 40, "ENETUNREACH": 101, "ENOENT": 2,
-    "EBUSY": 16, "EPERM": 1,
+    "EBUSY": 16, "EPERM": 1, "EHOSTUNREACH": 113, "EACCES": 13,
 }  # fmt: skip
 
 SCOPES = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
@@ -66,13 +66,12 @@ class Ip:
     details: int = 0
     stats: int = 0
     do_all: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     # -- the machine -------------------------------------------------------------------
 
     @property
     def netns(self) -> Netns:
-        return self.system.ns.netns  # type: ignore[attr-defined, no-any-return]
+        return self.system.ns.netns  # type: ignore[attr-defined]
 
     @property
     def machine(self) -> Any:
@@ -83,7 +82,8 @@ class Ip:
         return float(self.machine.scheduler.now)
 
     def resolve(self, ns_id: int) -> Netns | None:
-        return self.machine.network.resolve(ns_id)  # type: ignore[no-any-return]
+        resolved: Netns | None = self.machine.network.resolve(ns_id)
+        return resolved
 
     # -- messages --------------------------------------------------------------------
 

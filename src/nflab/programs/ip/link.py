@@ -17,6 +17,7 @@ from ...stack.netns import Netns
 from ..system import NotSimulated
 from .common import Args, Ip, IpExit, matches
 from .show import AddrFilter, show_addresses
+from .usage import LINK_USAGE
 
 KINDS = {"bridge": LinkKind.BRIDGE, "veth": LinkKind.VETH}
 KNOWN_KINDS = {
@@ -49,8 +50,12 @@ def parse_mac(ip: Ip, text: str) -> bytes:
     return bytes(int(p, 16) for p in parts)
 
 
+def check_altifname(name: str) -> bool:
+    return bool(name) and "/" not in name and not any(c.isspace() for c in name)
+
+
 def check_ifname(name: str) -> bool:
-    return bool(name) and len(name) < 16 and "/" not in name and not any(c.isspace() for c in name)
+    return len(name) < 16 and check_altifname(name)
 
 
 def iplink_parse(ip: Ip, args: Args, create: bool) -> LinkRequest:
@@ -110,7 +115,7 @@ def iplink_parse(ip: Ip, args: Args, create: bool) -> LinkRequest:
                 word = args.next()
             if req.dev != req.name:
                 raise ip.duparg2("dev", word)
-            if not check_ifname(word):
+            if not check_altifname(word):
                 raise ip.invarg('"dev" not a valid ifname', word)
             req.dev = word
         args.advance()
@@ -122,7 +127,7 @@ def iplink_parse(ip: Ip, args: Args, create: bool) -> LinkRequest:
 
 
 def usage(ip: Ip) -> IpExit:
-    raise NotSimulated("ip link help")
+    return ip.fail(LINK_USAGE.rstrip("\n"))
 
 
 def do_link(ip: Ip, words: list[str]) -> int:
@@ -185,7 +190,8 @@ def _target(ip: Ip, req: LinkRequest) -> Netns:
     """The namespace a new link is created in (``netns NS`` among its options)."""
     if req.netns is None:
         return ip.netns
-    return ip.machine.namespaces[req.netns].netns  # type: ignore[no-any-return]
+    netns: Netns = ip.machine.namespaces[req.netns].netns
+    return netns
 
 
 def _veth_peer(ip: Ip, req: LinkRequest) -> LinkRequest:
@@ -259,8 +265,7 @@ def link_delete(ip: Ip, args: Args) -> int:
 def link_show(ip: Ip, words: list[str]) -> int:
     from .addr import list_links
 
-    if not ip.family:
-        ip.family = "link"
+    ip.family = "link"  # ``ipaddr_list_link``: -4/-6 do not apply
     return list_links(ip, words, link_mode=True, selected=AddrFilter())
 
 

@@ -22,6 +22,8 @@ from .common import PROTOS, ROUTE_TYPES, Args, Ip, matches, parse_scope, parse_t
 from .route_v6 import ipv6_lines
 from .usage import ROUTE_USAGE
 
+# what ``ip route get`` answers for a route that refuses (``fib_props[type].error``)
+_REFUSED = {"blackhole": "EINVAL", "unreachable": "EHOSTUNREACH", "prohibit": "EACCES"}
 _INT = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
 
 
@@ -338,14 +340,16 @@ def route_get(ip: Ip, args: Args) -> int:
         args.advance()
     if target is None:
         raise usage(ip)
-    hit = ip.netns.fib.lookup(target, usable=lambda r: r.kind in ("unicast", "local") and (
-        r.dev in ip.netns.interfaces and ip.netns.interfaces[r.dev].admin_up or r.kind == "local"))
+    netns = ip.netns
+    hit = netns.fib.lookup(target, usable=lambda r: r.kind in _REFUSED or r.kind == "local" or (
+        r.kind == "unicast" and r.dev in netns.interfaces and netns.interfaces[r.dev].admin_up))
     if hit is None:
         raise ip.kernel_error(NetnsError("ENETUNREACH"))
     route = hit.route
+    if route.kind in _REFUSED:
+        raise ip.kernel_error(NetnsError(_REFUSED[route.kind]))
     if route.kind == "local":
-        src = route.src if route.dst.prefixlen == 32 else target
-        ip.io.out(f"local {target} dev lo src {src} uid 0 \n    cache <local> \n")
+        ip.io.out(f"local {target} dev lo src {route.src or target} uid 0 \n    cache <local> \n")
         return 0
     src = hit.src or ip.netns.iface_select_source(route.dev, hit.gateway or target)
     via = f"via {hit.gateway} " if hit.gateway is not None else ""

@@ -9,6 +9,7 @@ included): ``veth0@veth1`` names the peer when it is in the same namespace,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from ...stack.interfaces import IfAddr, Interface, LinkKind, mac_text
 from ...stack.linkstate import flag_words, ipv6_addresses, operstate
@@ -23,6 +24,9 @@ class AddrFilter:
     scope: str | None = None
     to: tuple[object, int] | None = None  # (IPv4Network, prefix length) of ``to``
     up: bool = False
+    master: str | None = None  # links of this bridge ("" for links of none)
+    kind: str | None = None  # ``type bridge``: links of that kind
+    slave_kind: str | None = None  # ``type bridge_slave``: ports of that kind of master
     primary: bool | None = None  # True: primary only, False: secondary only
 
 
@@ -50,6 +54,10 @@ def link_header(ip: Ip, iface: Interface, link_mode: bool) -> str:
     netns = ip.netns
     name, mdown, tail = link_name(ip, iface)
     words = [f"{iface.index}: {name}: {flags_text(ip, iface, mdown)} mtu {iface.mtu}"]
+    if ip.family == "inet6":
+        # the link as IPv6 dumps it (``inet6_fill_ifinfo``): no qdisc, master, group, netns;
+        # iproute2 asks the queue length with an ioctl
+        return " ".join([*words, f"state {operstate(netns, iface)}", "qlen 1000"]) + "\n"
     words.append("qdisc noqueue" if iface.qdisc_attached else "qdisc noop")
     if iface.master is not None:
         words.append(f"master {iface.master}")
@@ -64,6 +72,11 @@ def link_header(ip: Ip, iface: Interface, link_mode: bool) -> str:
         sep = "\\" if ip.oneline else "\n"
         line += f"{sep}    link/{kind} {mac_text(iface.mac)} brd {brd}"
     return line + tail + "\n"
+
+
+def _kind(iface: Interface) -> str | None:
+    """``IFLA_INFO_KIND``: lo has none."""
+    return None if iface.kind is LinkKind.LOOPBACK else iface.kind.value
 
 
 def _inet_line(ifa: IfAddr) -> str:
@@ -85,7 +98,7 @@ def address_lines(ip: Ip, iface: Interface, selected: AddrFilter) -> list[str]:
     lines: list[str] = []
     if ip.family in ("", "inet"):
         for ifa in iface.inet:
-            if _selected(ifa, selected):
+            if address_selected(ifa, selected):
                 lines.append(_inet_line(ifa))
     if ip.family in ("", "inet6") and selected.label is None and selected.to is None:
         for address, plen, scope, tentative in ipv6_addresses(ip.netns, iface, ip.now):
@@ -95,7 +108,7 @@ def address_lines(ip: Ip, iface: Interface, selected: AddrFilter) -> list[str]:
     return lines
 
 
-def _selected(ifa: IfAddr, selected: AddrFilter) -> bool:
+def address_selected(ifa: IfAddr, selected: AddrFilter) -> bool:
     if selected.label is not None and not _label_match(ifa.label, selected.label):
         return False
     if selected.scope is not None and ifa.scope != selected.scope:
@@ -110,8 +123,6 @@ def _selected(ifa: IfAddr, selected: AddrFilter) -> bool:
 
 
 def _label_match(label: str, pattern: str) -> bool:
-    from fnmatch import fnmatchcase
-
     return fnmatchcase(label, pattern)
 
 
@@ -120,6 +131,12 @@ def show_addresses(ip: Ip, links: list[Interface], selected: AddrFilter, link_mo
     out: list[str] = []
     for iface in links:
         if selected.up and not iface.admin_up:
+            continue
+        if selected.master is not None and (iface.master or "") != selected.master:
+            continue
+        if selected.kind is not None and _kind(iface) != selected.kind:
+            continue
+        if selected.slave_kind is not None and (iface.master is None or selected.slave_kind != "bridge"):
             continue
         addrs = [] if link_mode or ip.family == "link" else address_lines(ip, iface, selected)
         has_any = bool(iface.inet) or bool(ipv6_addresses(ip.netns, iface, ip.now))
