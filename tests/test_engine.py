@@ -55,3 +55,23 @@ def test_inverted_generic_matches() -> None:
     sh.ok("iptables -A INPUT ! -i eth+ -j DROP")
     assert verdict(sh, syn("10.1.1.1", "10.0.0.2", 80)) is XtVerdict.ACCEPT
     assert verdict(sh, syn("192.0.2.1", "10.0.0.2", 80)) is XtVerdict.DROP
+
+
+def test_nft_base_chains_exist_only_once_created_and_count_only_after_policy() -> None:
+    # iptables-nft 1.8.9: -A creates the base chain without a policy counter, -P adds
+    # one, -X removes empty ACCEPT base chains (checked with nft list ruleset + ping)
+    sh = Shell()
+    sh.ok("iptables -A INPUT -p icmp")
+    table = sh.host.netfilter.nft.view("filter")
+    assert [c.hooked for c in table.builtin_chains()] == [True, False, False]
+    packet = syn("10.0.0.1", "10.0.0.2", 80)
+    run_chain(table, "INPUT", Skb(packet), Env())
+    assert sh.ok("iptables -nvL INPUT").splitlines()[0] == "Chain INPUT (policy ACCEPT 0 packets, 0 bytes)"
+    sh.ok("iptables -P INPUT ACCEPT")
+    run_chain(sh.host.netfilter.nft.view("filter"), "INPUT", Skb(packet), Env())
+    assert sh.ok("iptables -nvL INPUT").splitlines()[0] == "Chain INPUT (policy ACCEPT 1 packets, 40 bytes)"
+    sh.ok("iptables -P FORWARD DROP")
+    sh.ok("iptables -F")
+    sh.ok("iptables -X")
+    table = sh.host.netfilter.nft.view("filter")
+    assert [c.hooked for c in table.builtin_chains()] == [False, True, False]

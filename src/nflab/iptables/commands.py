@@ -230,6 +230,8 @@ class Executor:
         self._chain(table, cmd.chain)
         op = _RULE_OPS.get(c, "")
         counters = Counters(*cmd.counters) if cmd.counters else None
+        if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE):
+            _register(table.writable(cmd.chain), counted=False)
         if c == Cmd.APPEND:
             for rule in cmd.rules:
                 self._validate(table, cmd.chain, rule, op)
@@ -398,6 +400,13 @@ class Executor:
         for name in victims:
             self._say(f"Deleting chain `{name}'")
             table.remove_chain(name)
+        if cmd.chain is None and self.flavour.is_nft:
+            # iptables-nft 1.8.9 also deletes the base chains nobody needs: empty, ACCEPT
+            for chain in list(table.builtin_chains()):
+                if chain.hooked and not chain.rules and chain.policy == "ACCEPT":
+                    w = table.writable(chain.name)
+                    w.hooked = w.counted = False
+                    w.policy_counters = Counters()
         self._commit(table)
 
     def _rename(self, cmd: Command) -> None:
@@ -423,9 +432,20 @@ class Executor:
             raise TableError("Bad policy name. Run `dmesg' for more information.")
         w = table.writable(cmd.chain)
         w.policy = cmd.policy
+        if not w.counted:  # the policy now comes with its counter, from zero
+            w.policy_counters = Counters()
+        _register(w, counted=True)
         if cmd.counters is not None:
             w.policy_counters = Counters(*cmd.counters)
         self._commit(table, creates=True)
+
+
+def _register(chain: Chain, counted: bool) -> None:
+    """A command that needs a base chain in the kernel creates it (iptables-nft);
+    only ``-P`` gives it a policy counter."""
+    if chain.builtin:
+        chain.hooked = True
+        chain.counted = chain.counted or counted
 
 
 def _find(rules: Iterable[Rule], rule: Rule) -> int | None:

@@ -19,7 +19,7 @@ from ..iptables.addresses import interface_matches
 from ..iptables.extension import find_match, find_target
 from ..iptables.rule import Jump, Rule, TargetEntry, Verdict
 from .skb import Env, Skb, XtVerdict
-from .tables import Table
+from .tables import Chain, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,11 @@ def _rule_matches(rule: Rule, skb: Skb, env: Env) -> bool:
     return True
 
 
+def _count_policy(chain: Chain, length: int) -> None:
+    if chain.counted:
+        chain.policy_counters.add(length)
+
+
 def run_chain(
     table: Table,
     chain_name: str,
@@ -84,7 +89,7 @@ def run_chain(
     while True:
         if index >= len(chain.rules):
             if chain.builtin:
-                chain.policy_counters.add(length)
+                _count_policy(chain, length)
                 if tracer:
                     tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
                 return XtVerdict(chain.policy)
@@ -113,7 +118,7 @@ def run_chain(
             if target.name == "RETURN":
                 if not stack:
                     if chain.builtin:
-                        chain.policy_counters.add(length)
+                        _count_policy(chain, length)
                         return XtVerdict(chain.policy)
                     return XtVerdict.ACCEPT  # pragma: no cover
                 name, index = stack.pop()
@@ -137,7 +142,7 @@ def run_chain(
         if verdict is XtVerdict.RETURN:
             if not stack:
                 if chain.builtin:
-                    chain.policy_counters.add(length)
+                    _count_policy(chain, length)
                     return XtVerdict(chain.policy)
                 return XtVerdict.ACCEPT  # pragma: no cover
             name, index = stack.pop()

@@ -44,8 +44,9 @@ DST_NAT_HOOKS = frozenset({"PREROUTING", "OUTPUT"})
 
 def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
     """Does any rule (or a NAT table) of this backend hold a conntrack reference?"""
-    if ruleset.get("nat") is not None:
-        return True
+    nat = ruleset.get("nat")
+    if nat is not None and any(c.builtin and c.hooked for c in nat.chains.values()):
+        return True  # NAT base chains register the nat hooks, which need conntrack
     for table in ruleset.tables.values():
         for chain in table.chains.values():
             for rule in chain.rules:
@@ -101,7 +102,7 @@ class HookRunner:
     def _tables(self, name: str, hook: str, skb: Skb, env: Env, tracer: Tracer | None) -> XtVerdict:
         for ruleset in (self.netfilter.nft, self.netfilter.legacy):
             table = ruleset.get(name)
-            if table is None or hook not in table.chains:
+            if table is None or hook not in table.chains or not table.chains[hook].hooked:
                 continue
             skb.table = name
             verdict = run_chain(table, hook, skb, env, tracer)

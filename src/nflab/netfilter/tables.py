@@ -39,13 +39,21 @@ class Chain:
     rules: list[Rule] = field(default_factory=list)
     counters: list[Counters] = field(default_factory=list)
     policy_counters: Counters = field(default_factory=Counters)
+    # iptables-nft registers a base chain only when a command needs it: ``-A INPUT``
+    # creates INPUT without a policy counter, ``-P`` (or a restore) with one, and
+    # ``-X`` removes empty ACCEPT base chains again. Unregistered chains see no packets.
+    hooked: bool = True
+    counted: bool = True
 
     @property
     def builtin(self) -> bool:
         return self.policy is not None
 
     def clone(self) -> Chain:
-        return Chain(self.name, self.policy, list(self.rules), list(self.counters), self.policy_counters)
+        return Chain(
+            self.name, self.policy, list(self.rules), list(self.counters), self.policy_counters,
+            self.hooked, self.counted,
+        )
 
     def insert(self, index: int, rule: Rule, counters: Counters | None = None) -> None:
         self.rules.insert(index, rule)
@@ -72,10 +80,12 @@ class Table:
     _cloned: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
-    def fresh(cls, name: str) -> Table:
+    def fresh(cls, name: str, registered: bool = True) -> Table:
+        """A table with its built-in chains; ``registered=False`` for iptables-nft, whose
+        base chains exist in the kernel only once a command creates them."""
         table = cls(name)
         for chain in BUILTIN_CHAINS[name]:
-            table.chains[chain] = Chain(chain, "ACCEPT")
+            table.chains[chain] = Chain(chain, "ACCEPT", hooked=registered, counted=registered)
         return table
 
     def clone(self) -> Table:
@@ -179,7 +189,7 @@ class Ruleset:
 
     def view(self, name: str) -> Table:
         """The table to read: an absent table reads as a fresh one."""
-        return self.tables.get(name) or Table.fresh(name)
+        return self.tables.get(name) or Table.fresh(name, registered=self.flavour != "nft")
 
     def replace(self, table: Table) -> None:
         """Commit an edited table (``TC_COMMIT`` / the nft batch)."""
