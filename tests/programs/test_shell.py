@@ -62,8 +62,8 @@ def test_pipeline_status_is_the_last_commands(vm: object) -> None:
 
 def test_a_background_job_is_silent_but_not_when_nflab_lacks_its_program(vm: object) -> None:
     assert sh(vm, "echo hidden &") == ("", 0)
-    assert sh(vm, "test-iptables-server 1234 &") == (
-        "/bin/bash: line 1: test-iptables-server: command not found\n",
+    assert sh(vm, "socat TCP-LISTEN:1234 - &") == (
+        "/bin/bash: line 1: socat: command not found\n",
         0,
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 from ..iptables.cnum import strtoui
 from ..iptables.errors import ParameterProblem
 from ..iptables.extension import MatchExtension, RuleContext, Show, register
-from ..iptables.nft_native import PortCmp, decode_ports, encode_ports
+from ..iptables.nft_native import PortCmp, decode_ports, encode_ports, ports_read_back_same
 from ..iptables.ports import FULL_RANGE, in_range, parse_port_range, print_ports, save_ports
 from ..iptables.xtoptions import Call, Opt, OptType
 from ..netfilter.skb import Env, Skb
@@ -163,6 +163,14 @@ class TcpMatch(MatchExtension):
             raise ParameterProblem("TCP match requires '-p tcp'")
         flags = [TcpFlagsCmp(value.flg_mask, value.flg_cmp, "flags" in value.inv)]
         return (*(flags if value.flg_mask else []), *encode_ports(value))
+
+    def nft_reads_back_same(self, value: Tcp, proto: int) -> bool:
+        """An option test keeps the xt match; a flags compare (a mask) reads back whole, no
+        mask compares nothing (``--tcp-flags NONE SYN`` reads back without flags)."""
+        if value.option or "option" in value.inv:
+            return True
+        flags_kept = value.flg_mask or (not value.flg_cmp and "flags" not in value.inv)
+        return proto == IPPROTO_TCP and bool(flags_kept) and ports_read_back_same(value)
 
     def nft_decode(self, value: Tcp | None, expr: TcpFlagsCmp | PortCmp) -> Tcp:
         base = value if value is not None else _NOTHING

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..iptables.errors import ParameterProblem
 from ..iptables.extension import MatchExtension, RuleContext, Show, register
-from ..iptables.nft_native import PortCmp, decode_ports, encode_ports
+from ..iptables.nft_native import PortCmp, decode_ports, encode_ports, ports_read_back_same
 from ..iptables.ports import FULL_RANGE, in_range, print_ports, save_ports
 from ..iptables.xtoptions import Call, Opt, OptType, generic_parse
 from ..netfilter.skb import Env, Skb
@@ -81,6 +81,9 @@ class UdpMatch(MatchExtension):
 
     def nft_decode(self, value: Udp | None, expr: PortCmp) -> Udp:
         return decode_ports(value if value is not None else _NO_PORTS, expr)
+
+    def nft_reads_back_same(self, value: Udp, proto: int) -> bool:
+        return proto == IPPROTO_UDP and ports_read_back_same(value)
 
     def matches(self, value: Udp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``udp_mt``."""

@@ -164,6 +164,13 @@ class MatchExtension(Extension):
         read from the kernel (``value`` is None for the first one: a fresh match)."""
         raise NotImplementedError(f"match {self.name} has no native nf_tables form")
 
+    def nft_reads_back_same(self, value: Any, proto: int) -> bool:
+        """iptables-nft only: True when this match, in a rule with protocol ``proto`` and no
+        other match of its name, certainly reads back as itself; False when that has to be
+        worked out (:meth:`nft_native`, then :meth:`nft_decode`). A quick answer for the
+        restore of many values (``nft_native.read_back_alone``)."""
+        return False
+
 
 class TargetExtension(Extension):
     kind = "target"

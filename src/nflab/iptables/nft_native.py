@@ -26,7 +26,7 @@ takes part by implementing ``nft_native``/``nft_decode`` (tcp and udp do).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .errors import KernelRejected
 from .extension import find_match, find_target
@@ -132,11 +132,11 @@ _OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
 def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str]) -> P:
     """``dataclasses.replace(value, spts=..., dpts=..., inv=...)``, without its per-call
     introspection (this runs for every tcp/udp rule iptables-nft stores)."""
-    cls = type(value)
+    cls: Any = type(value)
     others = _OTHER_FIELDS.get(cls)
     if others is None:
         others = _OTHER_FIELDS[cls] = tuple(
-            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv")  # type: ignore[arg-type]
+            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv")
         )
     if not others:
         return cls(spts=spts, dpts=dpts, inv=inv)
@@ -187,11 +187,25 @@ def nft_readback(rule: Rule) -> Rule:
     return replace(rule, iface_in=iface_in, iface_out=iface_out, matches=matches, target=target)
 
 
+def ports_read_back_same(value: PortValue) -> bool:
+    """Whether :func:`decode_ports` gives back the ports :func:`encode_ports` stored: it
+    does, but for an inverted range from port 0, which is stored as ``port > hi``
+    (``! --sport :1023`` reads back as ``--sport 1024:65535``) or, when it is the whole
+    range, as nothing at all (``! --sport :``)."""
+    inv = value.inv
+    if not inv:
+        return True
+    (slo, shi), (dlo, dhi) = value.spts, value.dpts
+    return not (slo == 0 and shi and "sport" in inv) and not (dlo == 0 and dhi and "dport" in inv)
+
+
 def read_back_alone(entry: MatchEntry, proto: int) -> tuple[MatchEntry, ...]:
     """What one match reads back as in a rule with protocol ``proto`` where no other match
     has its name (then nothing merges with it): :func:`nft_readback` of that rule, for one
     match. Raises as :func:`nft_readback` does (``UDP match requires '-p udp'``)."""
     ext = find_match(entry.name)
+    if ext is not None and ext.nft_reads_back_same(entry.value, proto):
+        return (entry,)
     exprs = ext.nft_native(entry.value, proto) if ext is not None else None
     if ext is None or exprs is None:
         return (entry,)
@@ -243,5 +257,6 @@ __all__ = [
     "encode_ports",
     "is_native",
     "nft_readback",
+    "ports_read_back_same",
     "read_back_alone",
 ]

@@ -150,7 +150,8 @@ class Slot:
     def _replay(self, argv: Sequence[str]) -> Any:
         """The extension's option parses again with this line's words, then its final check."""
         ext = self.ext
-        state, seen = ext.new_state(), set()
+        state = ext.new_state()
+        seen: set[str] = set()
         printed: list[str] = []
         # for options that read more words (``--tcp-flags MASK COMP``)
         cursor = GetoptLong(argv, OPTSTRING) if self.uses_cursor else None

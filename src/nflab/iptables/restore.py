@@ -121,6 +121,10 @@ class Restore:
             if self.options.verbose:
                 self.output.append(buffer)
             return
+        section = self._section
+        if section is not None and first != ":" and first != "C":
+            self._rule_line(section, buffer)  # the usual line (what _dispatch would do)
+            return
         if self._dispatch(buffer):
             return
         wanted = self.options.table
@@ -145,7 +149,7 @@ class Restore:
         elif first == ":":
             self._chain_line(buffer)
         else:
-            self._rule_line(buffer)  # even a "*table" line: no table begins inside another
+            self._rule_line(self._section, buffer)  # even "*table": no table in a table
         return True
 
     def _is_commit(self, buffer: str) -> bool:
@@ -268,20 +272,16 @@ class Restore:
 
     # -- rule lines -------------------------------------------------------------------
 
-    def _rule_line(self, buffer: str) -> None:
-        section = self._section
-        assert section is not None
-        if buffer[0] == "[":
-            pcnt, bcnt, rest = rule_counters(buffer, self.line)
-        else:
-            pcnt = bcnt = None
-            rest = buffer
+    def _rule_line(self, section: _Section, buffer: str) -> None:
         argv = [self.program, "-t", self._curtable]
-        if self.options.verbose and not self.options.noflush:
-            argv += ["-v"] * self.options.verbose
-        if self.options.counters and pcnt is not None and bcnt is not None:
-            argv += ["--set-counters", pcnt, bcnt]
-        argv += split_params(rest)
+        options = self.options
+        if options.verbose and not options.noflush:
+            argv += ["-v"] * options.verbose
+        if buffer[0] == "[":
+            pcnt, bcnt, buffer = rule_counters(buffer, self.line)
+            if options.counters and pcnt is not None and bcnt is not None:
+                argv += ["--set-counters", pcnt, bcnt]
+        argv += split_params(buffer)
         if len(argv) >= MAX_ARGC:
             raise ParameterProblem("Parser cannot handle more arguments")
         if section.held is None and section.shapes.append(argv):

@@ -18,7 +18,6 @@ from .names import Names
 from .parse import Cmd, Command
 from .rule import Counters, Jump, Rule
 
-
 _RULE_APPEND = "RULE_APPEND"
 
 

@@ -131,9 +131,9 @@ class LineShape:
     """One learnt shape of ``-A CHAIN ...`` lines in one section."""
 
     __slots__ = (
-        "template", "length", "literal", "literal_words", "chain", "prototype", "parts",
+        "template", "length", "literal", "words", "chain", "prototype", "parts",
         "single", "target_slot", "src_index", "dst_index", "names", "counter_indices",
-        "counters", "hooks", "builtin", "payloads",
+        "counters", "hooks", "builtin", "payloads", "plain",
     )
 
     def __init__(
@@ -145,10 +145,11 @@ class LineShape:
         target_slot: _SlotValues | None,
         hooks: frozenset[str] | None,
         builtin: bool,
+        nft: bool,
     ):
         self.template = template
         self.length, self.literal = template.length, template.literal
-        self.literal_words = template.literal_words
+        self.words = template.literal_words
         self.chain = chain
         self.prototype = prototype  # the first line's stored rule: all but the values
         self.parts = parts  # the matches in order: fixed ones, and slots' stored values
@@ -164,9 +165,15 @@ class LineShape:
         self.hooks = hooks
         self.builtin = builtin
         self.payloads = bool(prototype.inv & {"s", "d"})  # nft: to check per line
-
-    def fits(self, argv: Sequence[str]) -> bool:
-        return len(argv) == self.length and self.literal(argv) == self.literal_words
+        # the usual case: no counters to read, nothing to check (nft: in a built-in chain,
+        # whose hooks cannot change)
+        self.plain = (
+            self.counters is None
+            and self.counter_indices is None
+            and hooks is not None
+            and (builtin or not nft)
+            and not (nft and self.payloads)
+        )
 
     def build(self, argv: Sequence[str]) -> Rule | None:
         """The rule the full path would store for this (fitting) line, or None."""
@@ -221,7 +228,8 @@ class RuleShapes:
         """Append the line's rule as the full path would, when its shape is known and its
         values are usual; False (nothing done) to take the full path."""
         shape = self._last
-        if shape is None or not shape.fits(argv):
+        # the last shape first (the Template's fits, inline: this runs for every line)
+        if shape is None or len(argv) != shape.length or shape.literal(argv) != shape.words:
             template = lookup(argv, self.names, True)
             found = self._shapes.get(id(template))
             if found is None or found.template is not template:
@@ -230,6 +238,8 @@ class RuleShapes:
         rule = shape.build(argv)
         if rule is None:
             return False
+        if shape.plain:
+            return self.executor.append_built(shape.chain, rule, None, True)
         counts = shape.counters
         if shape.counter_indices is not None:
             counts = shape.template.counters(argv)
@@ -237,8 +247,7 @@ class RuleShapes:
                 return False
         checked = shape.hooks is not None
         if checked and self.nft:
-            executor = self.executor
-            if not shape.builtin and executor.graph.hooks_reaching(shape.chain) != shape.hooks:
+            if not shape.builtin and self.executor.graph.hooks_reaching(shape.chain) != shape.hooks:
                 checked = False
             elif shape.payloads:
                 try:
@@ -295,6 +304,7 @@ class RuleShapes:
             _SlotValues(target_slot, self.nft, parsed.proto) if target_slot else None,
             self._hooks_taking(template, chain, stored),
             builtin,
+            self.nft,
         )
 
     def _hooks_taking(self, template: Template, chain: str, stored: Rule) -> frozenset[str] | None:

@@ -80,10 +80,10 @@ class Opt:
     max: int = 0
     raw: bool = False
     optional_arg: bool = False  # getopt ``optional_argument`` (old API only)
+    id: str = field(default="", init=False, repr=False, compare=False)  # ``key or name``
 
-    @property
-    def id(self) -> str:
-        return self.key or self.name
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.key or self.name)  # read for every option parsed
 
     @property
     def takes_arg(self) -> bool:
@@ -381,6 +381,8 @@ def port_by_name(arg: str, names: Names) -> int:
     the low 16 bits (``70000`` is 4464); a value negative as an int (``-1``) is looked up
     as a name, and fails.
     """
+    if len(arg) < 10 and arg.isdigit() and arg.isascii():
+        return int(arg) & 0xFFFF  # decimal below 2**31: the usual case, as below
     v, end, overflow = strtoumax(arg, 10)
     if arg == "" or (v is not None and end == len(arg)):
         num = 0xFFFFFFFFFFFFFFFF if overflow else (v or 0)
@@ -401,6 +403,13 @@ def _parse_port(call: Call) -> None:
 
 def _parse_portrc(call: Call) -> None:
     assert call.arg is not None
+    if ":" not in call.arg:  # one port, the usual case: what the loop below gives for it
+        port = port_by_name(call.arg, call.names) if call.arg else 0
+        if port < 0:
+            raise ParameterProblem(f'Port "{call.arg}" does not resolve to anything.\n')
+        call.nvals = 2
+        call.value = (port, port)
+        return
     parts = call.arg.split(":")
     values = [0, 0xFFFF]
     for i, part in enumerate(parts):

@@ -101,7 +101,7 @@ class Process:
             s.waiters.append(self)
         timer = None
         if timeout is not None:
-            timer = self.scheduler.call_later(timeout, lambda: self.scheduler.wake(self, timed_out=True))
+            timer = self.scheduler.call_later(timeout, self._time_out)
         self._woken = False
         self._timed_out = False
         self._yield()
@@ -114,6 +114,16 @@ class Process:
 
     def sleep(self, seconds: float) -> None:
         self.wait([], seconds)
+
+    def _time_out(self) -> None:
+        """The wait's timer expired: run at once, ahead of the kernel timers due at the
+        same instant (poll() and nanosleep() use precise hrtimers; TCP's retransmission
+        timer sits on the timer wheel and fires a little late)."""
+        if self._woken or not self.alive:
+            return
+        self._woken = True
+        self._timed_out = True
+        self._resume()
 
     def _yield(self) -> None:
         self.scheduler._baton.release()

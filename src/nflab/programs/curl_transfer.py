@@ -190,6 +190,7 @@ class Transfer:
             err = int(sock.getsockopt(SOL_SOCKET, SO_ERROR))
             if err == 0:
                 self.info(f"Connected to {url.host} ({addr}) port {url.port} (#0)")
+                sock.setblocking(True)  # from now on curl waits (poll) before each recv
                 return
             self.info(f"connect to {addr} port {url.port} failed: {os.strerror(err)}")
             sock.close()
@@ -220,6 +221,17 @@ class Transfer:
 
     def timeout_error(self) -> CurlError:
         ms = self.elapsed_ms()
+        config = self.config
+        if (
+            not self.connected
+            and config.connect_timeout_ms
+            and (not config.max_time_ms or config.connect_timeout_ms < config.max_time_ms)
+        ):
+            url = self.url
+            return self.fail(
+                28, f"Failed to connect to {url.host} port {url.port} after {ms} ms: "
+                "Timeout was reached",
+            )  # fmt: skip
         if not self.connected:
             return self.fail(28, f"Connection timed out after {ms} milliseconds")
         size = self.expected
@@ -260,7 +272,10 @@ class Transfer:
     def request(self) -> None:
         text = self.request_text()
         assert self.sock is not None
-        self.sock.sendall(text.encode("latin-1"))
+        try:
+            self.sock.sendall(text.encode("latin-1"))
+        except OSError as err:
+            raise self.fail(55, f"Send failure: {err.strerror}") from None
         if self.config.verbose:
             self.io.err("".join(f"> {line}\r\n" for line in text.split("\r\n")[:-1]))
 
@@ -270,10 +285,8 @@ class Transfer:
         self.wait(sock, True, self.deadline(connecting=False))
         try:
             return sock.recv(65536)
-        except BlockingIOError:
-            return self.recv()
-        except ConnectionResetError:
-            raise self.fail(56, "Recv failure: Connection reset by peer") from None
+        except OSError as err:
+            raise self.fail(56, f"Recv failure: {err.strerror}") from None
 
     def response(self) -> None:
         data = b""
@@ -287,8 +300,6 @@ class Transfer:
             if not b"HTTP/".startswith(data[:5].upper()):
                 raise self.fail(1, "Received HTTP/0.9 when not allowed")
         response, body = self.headers(data)
-        if self.config.fail and response.status >= 400:
-            raise self.fail(22, f"The requested URL returned error: {response.status}")
         self.body(response, body)
 
     def headers(self, data: bytes) -> tuple[Response, bytes]:
@@ -313,6 +324,9 @@ class Transfer:
             elif line.strip():
                 name, _, value = line.partition(":")
                 response.headers.append((name.strip(), value.strip()))
+            if not line.strip() and self.config.fail and response.status >= 400:
+                # --fail: the error comes with the end of the headers
+                raise self.fail(22, f"The requested URL returned error: {response.status}")
             if self.config.verbose:
                 self.io.err(f"< {line}")
             if head:

@@ -175,9 +175,7 @@ class Handler:
         return self._read_headers()
 
     def _read_headers(self) -> bool:
-        """``http.client.parse_headers``: lines up to an empty one."""
-        if self.request_version == "HTTP/0.9":
-            return True
+        """``http.client.parse_headers``: lines up to an empty one (HTTP/0.9 requests too)."""
         while True:
             line = self.conn.readline(MAX_LINE + 1)
             if len(line) > MAX_LINE:

@@ -356,7 +356,8 @@ class Ping:
         self.io.flush()
 
     def addr(self, address: IPv4Address) -> str:
-        """``pr_addr``: the address, or ``name (address)`` unless numeric."""
-        if self.numeric:
-            return str(address)
-        return f"{reverse(self.system, address) or address} ({address})"
+        """``pr_addr``: ``name (address)`` when the address has a name and ping may look it
+        up; else the address (the reverse DNS query fails with EAI_AGAIN, so glibc does not
+        fall back to the number as the name)."""
+        name = None if self.numeric else reverse(self.system, address)
+        return f"{name} ({address})" if name else str(address)

@@ -106,12 +106,27 @@ class IpStack:
         iface = self.netns.interfaces.get(dev)
         return iface is not None and (iface.admin_up or getattr(route, "table", "") == "local")
 
-    def route(self, dst: IPv4Address) -> Lookup | None:
-        return self.netns.fib.lookup(dst, usable=self._usable)
+    def route(self, dst: IPv4Address, oif: str = "") -> Lookup | None:
+        """The route toward ``dst``; with ``oif`` (a socket bound to a device) only routes
+        through that device count, and without one the destination is taken to be on the
+        device's link (``ip_route_output_key_hash``: "assume the destination is on link")."""
+        if not oif:
+            return self.netns.fib.lookup(dst, usable=self._usable)
+        hit = self.netns.fib.lookup(dst, usable=lambda r: self._usable(r) and getattr(r, "dev", "") in (oif, "lo"))
+        if hit is not None:
+            return hit
+        iface = self.netns.interfaces.get(oif)
+        if iface is None or not iface.admin_up:
+            return None
+        from ipaddress import IPv4Network
 
-    def source_for(self, dst: IPv4Address) -> tuple[IPv4Address | None, Lookup | None]:
+        from .routing import Route
+
+        return Lookup(Route(IPv4Network(dst), oif, scope="link"), None, iface.primary_address)
+
+    def source_for(self, dst: IPv4Address, oif: str = "") -> tuple[IPv4Address | None, Lookup | None]:
         """``inet_select_addr``: the route's preferred source or the device's first address."""
-        hit = self.route(dst)
+        hit = self.route(dst, oif)
         if hit is None:
             return None, None
         if hit.route.kind == "local":
@@ -210,9 +225,10 @@ class IpStack:
 
     # -- send ----------------------------------------------------------------------------
 
-    def local_out(self, packet: Packet, skb: Skb | None = None) -> XtVerdict:
-        """``ip_local_out`` for a packet a socket (or the kernel) sends; DROP means EPERM."""
-        hit = self.route(packet.ip.dst)
+    def local_out(self, packet: Packet, skb: Skb | None = None, oif: str = "") -> XtVerdict:
+        """``ip_local_out`` for a packet a socket (or the kernel) sends; DROP means EPERM.
+        ``oif`` is the device the socket is bound to (SO_BINDTODEVICE)."""
+        hit = self.route(packet.ip.dst, oif)
         if hit is None:
             return XtVerdict.DROP
         if skb is None:
@@ -224,7 +240,7 @@ class IpStack:
             return XtVerdict.DROP
         if (skb.packet.ip.dst, skb.mark) != before:
             # ``ip_route_me_harder``: DNAT or a mark may change the route
-            hit = self.route(skb.packet.ip.dst)
+            hit = self.route(skb.packet.ip.dst, oif)
             if hit is None:
                 self._fate(skb, "dropped", f"no route to {skb.packet.ip.dst} after OUTPUT")
                 return XtVerdict.DROP

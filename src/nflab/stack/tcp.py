@@ -61,6 +61,9 @@ class TcpConnection:
     state: TcpState = TcpState.CLOSE
     err: int = 0  # sk_err: reported (and cleared) by the next call
     soft_err: int = 0  # sk_err_soft: reported only when the connection times out
+    # connect() blocks (no O_NONBLOCK, no Python timeout): only then is an ICMP error about
+    # the first SYN soft (measured: a non-blocking connect, as curl's, fails at once)
+    blocking_connect: bool = True
     orphan: bool = False  # the application closed its socket
     rd_shut: bool = False
     wr_shut: bool = False
@@ -269,7 +272,7 @@ class TcpConnection:
         if seq_diff(seq, self.snd_una) < 0 or seq_diff(seq, self.snd_nxt) >= 0:
             return
         if self.state in (S.SYN_SENT, S.SYN_RECV) and self.parent is None:
-            if self.rtx.in_user_context:
+            if self.rtx.in_user_context and self.blocking_connect:
                 # the socket was locked by connect(): only a soft error, the next
                 # (timer-driven) retransmission's error is final
                 self.soft_err = err

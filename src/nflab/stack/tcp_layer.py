@@ -142,7 +142,8 @@ class TcpLayer:
 
     def output(self, conn: TcpConnection, tcp: TCP, payload: bytes, ident: int) -> bool:
         return self.t.output_tcp(
-            conn.local_addr, conn.remote_addr, tcp, payload, ident, conn.owner, conn.tos, conn.ttl
+            conn.local_addr, conn.remote_addr, tcp, payload, ident, conn.owner, conn.tos, conn.ttl,
+            conn.device,
         )
 
     def send_reset(self, seg: Segment) -> None:

@@ -129,7 +129,7 @@ class TcpSocket(SocketBase):
         binding = self._binding
         local: IPAddress | None = binding.bound_addr if binding is not None else None
         if local is None or is_wildcard(local) or local.version != addr.version:
-            local = self.api.transport.source_for(addr)
+            local = self.api.transport.source_for(addr, self.device)
         if local is None:
             raise os_error(errno.ENETUNREACH)
         self._conn = self._tcp.connect(
@@ -144,6 +144,7 @@ class TcpSocket(SocketBase):
             tos=self.tos,
             ttl=self.ttl,
         )
+        self._conn.blocking_connect = self._timeout is None
         self._binding = None
         self._wait_connected()
 

@@ -106,11 +106,12 @@ class Transport:
 
     # -- routing -------------------------------------------------------------------------
 
-    def source_for(self, dst: IPAddress) -> IPAddress | None:
-        """The source address ``ip_route_connect`` picks, None: no route (ENETUNREACH)."""
+    def source_for(self, dst: IPAddress, device: str = "") -> IPAddress | None:
+        """The source address ``ip_route_connect`` picks, None: no route (ENETUNREACH);
+        ``device``: the socket's SO_BINDTODEVICE."""
         if isinstance(dst, IPv6Address):
             return LOOPBACK6 if dst == LOOPBACK6 else None
-        return self.ip.source_for(dst)[0]
+        return self.ip.source_for(dst, device)[0]
 
     def source4(self, dst: IPv4Address) -> IPv4Address | None:
         return self.ip.source_for(dst)[0]
@@ -127,11 +128,11 @@ class Transport:
 
     # -- output --------------------------------------------------------------------------
 
-    def output_ip(self, packet: Packet, owner: tuple[int, int] | None) -> bool:
+    def output_ip(self, packet: Packet, owner: tuple[int, int] | None, device: str = "") -> bool:
         skb = Skb(packet)
         if owner is not None:
             skb.sock_uid, skb.sock_gid = owner
-        return self.ip.local_out(packet, skb) is not XtVerdict.DROP
+        return self.ip.local_out(packet, skb, device) is not XtVerdict.DROP
 
     def output_tcp(
         self,
@@ -143,6 +144,7 @@ class Transport:
         owner: tuple[int, int] | None,
         tos: int = 0,
         ttl: int | None = None,
+        device: str = "",
     ) -> bool:
         if isinstance(src, IPv6Address) or isinstance(dst, IPv6Address):
             seg = Segment(src, dst, tcp, payload, "lo")
@@ -150,7 +152,7 @@ class Transport:
             return True
         ttl = self.default_ttl() if ttl is None else ttl
         ip = IPv4(src, dst, IPPROTO_TCP, ttl=ttl, tos=tos, ident=ident)
-        return self.output_ip(Packet(ip, tcp, payload), owner)
+        return self.output_ip(Packet(ip, tcp, payload), owner, device)
 
     def send_tcp_reset(self, seg: Segment) -> None:
         """``tcp_v4_send_reset``: from the segment's destination, reflecting its TOS, IP id 0."""
