@@ -92,3 +92,24 @@ def test_a_template_is_learnt_and_reused() -> None:
     assert parse_command(second, names) == parse_uncached(second, names)
     bad = [*second[:8], "nope", *second[9:]]
     assert _outcome(parse_command, bad, names, False) == _outcome(parse_uncached, bad, names, False)
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_counters_are_values(restore: bool) -> None:
+    """``-c PKTS BYTES`` as two words are values of a template; other forms stay literal."""
+    names = Names()
+    rng = random.Random(2)
+    counts = ["0", "5", "18446744073709551616", "-1", "x", "1,2", "!", "-j", "", "7x", " 3"]
+    for form in ("-c", "--set-counters", "--set-c"):
+        for _ in range(40):
+            argv = ["iptables", "-A", "INPUT", form, rng.choice(counts), rng.choice(counts)]
+            argv += ["-s", rng.choice(POOL), "-j", "ACCEPT"]
+            if restore:
+                argv = ["iptables-restore", "-t", "filter", *argv[1:]]
+            cached = _outcome(parse_command, argv, names, restore)
+            assert cached == _outcome(parse_uncached, argv, names, restore), argv
+    argv = ["iptables", "-A", "INPUT", "-c", "1", "2", "-j", "ACCEPT"]
+    parse_command(argv, names)
+    key, positions = parse_templates.shape(argv)
+    assert positions == (4, 5)
+    assert isinstance(parse_templates._TEMPLATES.get((id(names), False, key)), parse_templates.Template)

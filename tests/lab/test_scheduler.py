@@ -59,3 +59,22 @@ def test_crash_is_reported_not_hung() -> None:
     b = sched.spawn("broken", broken)
     sched.run_until(lambda: not b.alive, limit=1)
     assert b.status == 70 and sched.crashes[0][0] == "broken"
+
+
+def test_a_timed_out_wait_runs_before_a_timer_due_at_the_same_instant() -> None:
+    """poll()'s timeout is an hrtimer; a kernel timer (TCP retransmission) set later for the
+    same instant fires after it: ``nc -w 2`` closes its socket before a third SYN leaves."""
+    sched = Scheduler(SimClock(0.0))
+    log: list[str] = []
+    never = Signal(sched)
+
+    def waiter(proc: Process) -> int:
+        proc.wait([never], timeout=2.0)
+        log.append("process")
+        return 0
+
+    w = sched.spawn("waiter", waiter)
+    sched.call_later(1.0, lambda: sched.call_later(1.0, lambda: log.append("timer")))
+    assert sched.run_until(lambda: not w.alive and len(log) == 2, limit=5)
+    assert log == ["process", "timer"]
+    assert sched.now == 2.0

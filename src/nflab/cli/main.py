@@ -1,8 +1,9 @@
 """The ``nflab`` command: argv in, text and an exit status out. The only place that prints.
 
-Exit statuses of ``nflab run``: 0 every output matches, 1 some output
-differs (a diff is printed), 2 a usage error, a malformed transcript, or a
-command nflab cannot carry out.
+Exit statuses of ``nflab run`` (and ``nflab verify``): 0 every output
+matches, 1 some output differs (a diff is printed), 2 a usage error, a
+malformed transcript, a command nflab cannot carry out, or (kernel mode) a
+host that cannot run it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +23,7 @@ from ..transcript.parse import read_transcript
 from ..transcript.report import render_diff
 from ..transcript.runner import FileRun, run_transcript
 from ..transcript.update import render_updated
+from .kernel import add_kernel_commands, clean, run_kernel_files, verify_files
 
 OK, DIFFERS, BROKEN = 0, 1, 2
 
@@ -42,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("files", nargs="*", metavar="FILE", help="a transcript (.md)")
     run.add_argument("--builtin", action="store_true", help="also run the built-in labs")
     run.add_argument("--update", action="store_true", help="write the actual outputs into the files")
+    run.add_argument(
+        "--kernel", action="store_true",
+        help="run on this machine's real kernel: each machine a network namespace (root)",
+    )  # fmt: skip
     commands.add_parser("labs", help="list the built-in labs", description="List the built-in labs.")
+    add_kernel_commands(commands, run)
     return parser
 
 
@@ -52,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # ``nflab run | head``: stop quietly, like other programs
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP in kernel mode (after cleanup)
+        return 128 + getattr(stop, "signum", signal.SIGINT)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -63,9 +70,16 @@ def _main(argv: Sequence[str] | None) -> int:
         files = [Path(f) for f in args.files]
         if args.builtin or not files:
             files += [_near(p) for p in builtin_labs()]
+        if args.kernel:
+            return run_kernel_files(files, args.update, args.timeout, sys.stdout, sys.stderr, run_files)
         return run_files(files, args.update, sys.stdout, sys.stderr)
     if args.command == "labs":
         return list_labs(sys.stdout, sys.stderr)
+    if args.command == "verify":
+        files = [Path(f) for f in args.files]
+        return verify_files(files, args.json, args.timeout, sys.stdout, sys.stderr)
+    if args.command == "clean":
+        return clean(sys.stdout, sys.stderr)
     parser.print_help(sys.stderr)
     return BROKEN
 
@@ -91,11 +105,15 @@ def list_labs(out: TextIO, err: TextIO) -> int:
     return status
 
 
-def run_files(files: Sequence[Path], update: bool, out: TextIO, err: TextIO) -> int:
+def run_files(
+    files: Sequence[Path], update: bool, out: TextIO, err: TextIO,
+    runner: Callable[[Path], FileRun] = run_transcript,
+) -> int:  # fmt: skip
+    """Run each file (simulated, or with ``runner``), print its diffs and summary."""
     status = OK
     for path in files:
         try:
-            run = run_transcript(path)
+            run = runner(path)
         except TranscriptError as error:
             err.write(f"nflab: {error}\n")
             status = BROKEN

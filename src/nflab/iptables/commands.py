@@ -230,12 +230,10 @@ class Executor:
         self._chain(table, cmd.chain)
         op = _RULE_OPS.get(c, "")
         counters = Counters(*cmd.counters) if cmd.counters else None
-        if c in (Cmd.APPEND, Cmd.INSERT, Cmd.REPLACE):
+        if c in (Cmd.INSERT, Cmd.REPLACE):
             _register(table.writable(cmd.chain), counted=False)
         if c == Cmd.APPEND:
-            for rule in cmd.rules:
-                self._validate(table, cmd.chain, rule, op)
-                table.writable(cmd.chain).append(rule, counters.copy() if counters else None)
+            self._append(table, cmd.chain, cmd.rules, counters, op)
         elif c == Cmd.INSERT:
             chain = table.chains[cmd.chain]
             if cmd.rulenum > len(chain) + 1:
@@ -263,6 +261,24 @@ class Executor:
             if c == Cmd.CHECK:
                 return
         self._commit(table, creates=True)
+
+    def _append(
+        self,
+        table: Table,
+        chain: str,
+        rules: Iterable[Rule],
+        counters: Counters | None,
+        op: str,
+        validated: bool = False,
+    ) -> None:
+        """``-A CHAIN``: each rule checked by the kernel (unless ``validated`` already), then
+        added at the end. The restore's known line shapes add their rules here too."""
+        w = table.writable(chain)
+        _register(w, counted=False)
+        for rule in rules:
+            if not validated:
+                self._validate(table, chain, rule, op)
+            w.append(rule, counters.copy() if counters else None)
 
     def _not_found_message(self, rule: Rule) -> str:
         """libiptc's delete/check of a rule whose target is an extension or a chain

@@ -40,8 +40,10 @@ from .xtoptions import Call, Opt
 MAX_TEMPLATES = 2048
 
 # Option words that were seen taking an argument word whose value the template
-# replays (``-s``, ``--dport``...). Only the words after them are abstracted.
+# replays (``-s``, ``--dport``...), and those taking two (``-c PKTS BYTES``). Only
+# the words after them are abstracted in a shape.
 _VALUE_WORDS: set[str] = set()
+_PAIR_WORDS: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +96,15 @@ class _Recorder(Parser):
         elif index >= 0:
             self.addresses[letter] = index
 
-    def value_indices(self) -> list[int]:
+    def option_values(self) -> list[int]:
+        """The argv indices of the words options took as values (but ``-c``'s)."""
         found = [step.index for _, step in self.steps if step.index >= 0]
-        found += self.addresses.values()
-        if self._counter_words():
-            found += self.counters
-        return sorted(found)
+        return found + list(self.addresses.values())
 
-    def _counter_words(self) -> bool:
+    def value_indices(self) -> list[int]:
+        return sorted(self.option_values() + (self.counters if self.counter_words() else []))
+
+    def counter_words(self) -> bool:
         """``-c PKTS BYTES`` as two words of their own: both are values."""
         return len(self.counters) == 2 and min(self.counters) >= 0
 
@@ -181,7 +184,7 @@ _UNUSUAL = object()
 class Template:
     """What a learnt parse needs to parse another line that fits it."""
 
-    names: Names
+    names: Names = field(repr=False)
     restore: bool
     length: int
     literal: itemgetter[Any]  # the words at the positions that are not values
@@ -237,12 +240,12 @@ def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]
     """The key of a command line: every word after a value word is a placeholder."""
     # the indices i + 1 of the words after value words argv[i], 1 <= i < len - 1
     positions = tuple(compress(range(2, len(argv) + 1), map(_VALUE_WORDS.__contains__, argv[1:-1])))
-    if not positions:
-        return tuple(argv), ()
-    if len(positions) > 1 and any(
-        b - a == 1 for a, b in zip(positions, positions[1:], strict=False)
+    if (_PAIR_WORDS and not _PAIR_WORDS.isdisjoint(argv)) or (
+        len(positions) > 1 and any(b - a == 1 for a, b in zip(positions, positions[1:], strict=False))
     ):
         positions = tuple(_taken_values(argv))  # a value word that is itself a value
+    if not positions:
+        return tuple(argv), ()
     key: list[str | None] = list(argv)
     for i in positions:
         key[i] = None
@@ -253,7 +256,10 @@ def _taken_values(argv: Sequence[str]) -> list[int]:
     positions: list[int] = []
     i, n = 1, len(argv)
     while i < n - 1:
-        if argv[i] in _VALUE_WORDS:
+        if argv[i] in _PAIR_WORDS:
+            positions += range(i + 1, min(i + 3, n))
+            i += 3
+        elif argv[i] in _VALUE_WORDS:
             positions.append(i + 1)
             i += 2
         else:
@@ -295,8 +301,10 @@ def parse(
 def _learn(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> None:
     cmd = parser.cmd
     values = parser.value_indices()
-    for index in values:
+    for index in parser.option_values():
         _VALUE_WORDS.add(argv[index - 1])
+    if parser.counter_words():
+        _PAIR_WORDS.add(argv[parser.counters[0] - 1])
     key, positions = shape(argv)
     if len(_TEMPLATES) >= MAX_TEMPLATES:
         _TEMPLATES.clear()
@@ -339,7 +347,7 @@ def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: boo
     positions = set(parser.value_indices())
     literal = [i for i in range(len(argv)) if i not in positions]
     getter = itemgetter(*literal)
-    counters = parser.counters if parser._counter_words() else None
+    counters = parser.counters if parser.counter_words() else None
     return Template(
         names=names,
         restore=restore,

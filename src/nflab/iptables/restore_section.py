@@ -127,8 +127,8 @@ class SectionExecutor(Executor):
         table = self.table
         if chain not in table.chains or not (checked or self._passes(table, chain, rule)):
             return False
-        table.writable(chain).append(rule, counters)
-        self.creates = True
+        self._append(table, chain, (rule,), counters, _RULE_APPEND, validated=True)
+        self._commit(table, creates=True)
         return True
 
     def _passes(self, table: Table, chain: str, rule: Rule) -> bool:

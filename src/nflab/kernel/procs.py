@@ -8,6 +8,7 @@ is still found by the namespaces it lives in. Nothing here kills by name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -53,10 +54,8 @@ def namespace_inodes(pid: int) -> set[int]:
     """The nsfs inodes of a process's network, mount and UTS namespaces."""
     inodes = set()
     for kind in ("net", "mnt", "uts"):
-        try:
+        with contextlib.suppress(OSError):
             inodes.add(os.stat(f"/proc/{pid}/ns/{kind}").st_ino)
-        except OSError:
-            pass
     return inodes
 
 
@@ -108,10 +107,8 @@ def end(pids: Iterable[int], sessions: Iterable[int] = (), grace: float = 0.5) -
 
 
 def _send(kill: Callable[[int, int], None], target: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         kill(target, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # -- is a background job ready? ---------------------------------------------------------------

@@ -26,7 +26,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,10 +175,8 @@ def remove_run(name: str, root: Path = ROOT) -> None:
     netns = [n for n in _netns_names() if _NETNS_OF_RUN.match(n) and n.startswith(name) and n[len(name)] in "-."]
     inodes = set()
     for file in [NETNS_DIR / n for n in netns] + list(path.glob("m/*/ns.*")):
-        try:
+        with suppress(OSError):
             inodes.add(os.stat(file).st_ino)
-        except OSError:
-            pass
     procs.end(procs.find(procs.Marker(name, namespaces=frozenset(inodes))))
     for n in netns:
         sh(["ip", "netns", "delete", n], check=False)
@@ -192,13 +190,13 @@ def _settle(root: Path) -> None:
         return
     saved = root / _SAVED
     if saved.exists():
-        try:
+        with suppress(OSError):
             NF_LOG.write_text(saved.read_text())
-        except OSError:
-            pass
         saved.unlink()
     if str(root) in mount_points():
         sh(["umount", "-l", str(root)], check=False)
+    with suppress(OSError):
+        root.rmdir()  # only when empty
 
 
 def _private_mount(root: Path) -> None:

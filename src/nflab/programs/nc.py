@@ -12,19 +12,18 @@ and each success; a listener reports ``Listening on``/``Connection received
 on`` (names from ``/etc/hosts``, or ``nc: getnameinfo: ...`` for an address
 it has none for, the lab having no DNS, unless ``-n``).
 
-Not simulated (an error at the command): TLS-free extras such as ``-b -C
--D -F -I -i -M -m -O -P -r -S -T -t -U -W -X -x -Z``; ``SO_REUSEPORT``,
+Not simulated (an error at the command): ``-b -C -D -F -I -i -M -m -O -P
+-r -S -T -t -U -W -X -x -Z`` (``-V`` fails as on Linux). ``SO_REUSEPORT``,
 which lets two real ``nc -l`` share a port, is set but the simulated stack
-ignores it.
+ignores it: there the second one fails with EADDRINUSE.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+from collections.abc import Sequence
 from ipaddress import ip_address
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..stack.sockets import (
@@ -34,8 +33,6 @@ from ..stack.sockets import (
     SO_ERROR,
     SO_REUSEADDR,
     SO_REUSEPORT,
-    SOCK_DGRAM,
-    SOCK_STREAM,
     SOL_SOCKET,
 )
 from .base import Io
@@ -50,58 +47,10 @@ from .nc_names import (
     numeric_host,
     strtonum,
 )
+from .nc_options import HELP, INT_MAX, NOT_SIMULATED, USAGE, Options, getopt
 from .nc_session import QuitTimer, readwrite, udptest
 from .net_context import process, socket_api
 from .system import NotSimulated, System
-
-OPTSTRING = "46bCDdFhI:i:klM:m:NnO:P:p:q:rSs:T:tUuV:vW:w:X:x:Zz"
-INT_MAX = 2**31 - 1
-USAGE = (
-    "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n"
-    "\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n"
-    "\t  [-q seconds] [-s sourceaddr] [-T keyword] [-V rtable] [-W recvlimit]\n"
-    "\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n"
-    "\t  [destination] [port]\n"
-)
-_SUMMARY = (
-    ("-4", "Use IPv4"), ("-6", "Use IPv6"), ("-b", "Allow broadcast"),
-    ("-C", "Send CRLF as line-ending"), ("-D", "Enable the debug socket option"),
-    ("-d", "Detach from stdin"), ("-F", "Pass socket fd"), ("-h", "This help text"),
-    ("-I length", "TCP receive buffer length"),
-    ("-i interval", "Delay interval for lines sent, ports scanned"),
-    ("-k", "Keep inbound sockets open for multiple connects"),
-    ("-l", "Listen mode, for inbound connects"), ("-M ttl", "Outgoing TTL / Hop Limit"),
-    ("-m minttl", "Minimum incoming TTL / Hop Limit"),
-    ("-N", "Shutdown the network socket after EOF on stdin"),
-    ("-n", "Suppress name/port resolutions"), ("-O length", "TCP send buffer length"),
-    ("-P proxyuser", "Username for proxy authentication"),
-    ("-p port", "Specify local port for remote connects"),
-    ("-q secs", "quit after EOF on stdin and delay of secs"),
-    ("-r", "Randomize remote ports"), ("-S", "Enable the TCP MD5 signature option"),
-    ("-s sourceaddr", "Local source address"), ("-T keyword", "TOS value"),
-    ("-t", "Answer TELNET negotiation"), ("-U", "Use UNIX domain socket"),
-    ("-u", "UDP mode"), ("-V rtable", "Specify alternate routing table"), ("-v", "Verbose"),
-    ("-W recvlimit", "Terminate after receiving a number of packets"),
-    ("-w timeout", "Timeout for connects and final net reads"),
-    ("-X proto", 'Proxy protocol: "4", "5" (SOCKS) or "connect"'),
-    ("-x addr[:port]", "Specify proxy address and port"), ("-Z", "DCCP mode"),
-    ("-z", "Zero-I/O mode [used for scanning]"),
-)  # fmt: skip
-
-
-def _tabs(flag: str) -> str:
-    """The help text's alignment: the descriptions start at the next tab stop but one."""
-    return "\t\t" if len(flag) < 8 else "\t"
-
-
-HELP = (
-    "OpenBSD netcat (Debian patchlevel 1.219-1)\n"
-    + USAGE
-    + "\tCommand Summary:\n"
-    + "".join(f"\t\t{flag}{_tabs(flag)}{text}\n" for flag, text in _SUMMARY)
-    + "\tPort numbers can be individual or ranges: lo-hi [inclusive]\n"
-)
-_NOT_SIMULATED = set("bCDFIiMmOPrSTtUWXxZ")
 
 
 class NcExit(Exception):
@@ -110,65 +59,6 @@ class NcExit(Exception):
     def __init__(self, status: int):
         super().__init__(status)
         self.status = status
-
-
-@dataclass
-class Options:
-    family: int = AF_UNSPEC
-    listen: bool = False
-    keep: bool = False
-    verbose: bool = False
-    numeric: bool = False
-    udp: bool = False
-    zero_io: bool = False
-    shutdown: bool = False
-    detach: bool = False
-    timeout: int | None = None  # -w, seconds
-    quit: int = -1  # -q, seconds (negative: never)
-    source: str | None = None  # -s
-    local_port: str | None = None  # -p
-
-    @property
-    def proto(self) -> str:
-        return "udp" if self.udp else "tcp"
-
-    @property
-    def socktype(self) -> int:
-        return SOCK_DGRAM if self.udp else SOCK_STREAM
-
-
-def _getopt(argv: Sequence[str], operands: list[str]) -> Iterator[tuple[str, str | None]]:
-    """glibc's ``getopt`` (no long options, arguments permuted): options in order, ``?``
-    or ``:`` with the option letter for an unknown one or a missing argument."""
-    i = 1
-    while i < len(argv):
-        word = argv[i]
-        i += 1
-        if word == "--":
-            operands.extend(argv[i:])
-            return
-        if not word.startswith("-") or word == "-":
-            operands.append(word)
-            continue
-        j = 1
-        while j < len(word):
-            ch = word[j]
-            j += 1
-            at = OPTSTRING.find(ch)
-            if ch == ":" or at < 0:
-                yield "?", ch
-                continue
-            if not OPTSTRING.startswith(":", at + 1):
-                yield ch, None
-                continue
-            if j < len(word):
-                yield ch, word[j:]
-            elif i < len(argv):
-                yield ch, argv[i]
-                i += 1
-            else:
-                yield ":", ch
-            break
 
 
 class Netcat:
@@ -182,6 +72,7 @@ class Netcat:
         self._stdin = io.stdin.encode("utf-8", "surrogateescape")
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._api: Any = None
+        self._sockets: list[Any] = []
 
     # -- what the session module uses --------------------------------------------------
 
@@ -194,6 +85,11 @@ class Netcat:
     @property
     def poll_timeout(self) -> float | None:
         return None if self.opts.timeout is None else float(self.opts.timeout)
+
+    def socket(self, family: int) -> Any:
+        sock = self.api.socket(family, self.opts.socktype)
+        self._sockets.append(sock)
+        return sock
 
     def take_stdin(self) -> bytes:
         data, self._stdin = self._stdin, b""
@@ -227,7 +123,7 @@ class Netcat:
         """The options, then the host and the port operands (``main``'s cruft checks)."""
         opts = self.opts
         args: list[str] = []
-        for ch, arg in _getopt(self.argv, args):
+        for ch, arg in getopt(self.argv, args):
             if ch in "?:":
                 what = "invalid option" if ch == "?" else "option requires an argument"
                 self.io.err(f"{self.argv[0]}: {what} -- '{arg}'\n")
@@ -281,7 +177,7 @@ class Netcat:
         elif ch == "V":
             raise self.errx("no alternate routing table support available")
         else:
-            assert ch in _NOT_SIMULATED
+            assert ch in NOT_SIMULATED
             raise NotSimulated(f"nc -{ch}")
 
     def _number(self, text: str, low: int, high: int, what: str) -> int:
@@ -303,12 +199,13 @@ class Netcat:
             return done.status
         except QuitTimer:
             return 0
+        finally:
+            for sock in self._sockets:  # exit() closes what is still open
+                sock.close()
 
     def _getaddrinfo(self, host: str | None, port: str | None, passive: bool) -> list[AddrInfo]:
         opts = self.opts
-        return getaddrinfo(
-            self.system, host, port, opts.family, opts.proto, opts.numeric, passive
-        )
+        return getaddrinfo(self.system, host, port, opts.family, opts.proto, opts.numeric, passive)
 
     # -- the client ------------------------------------------------------------------------
 
@@ -352,7 +249,7 @@ class Netcat:
             raise self.errx(f'getaddrinfo for host "{host}" port {port}: {gai}') from None
         ipaddr = ""
         for info in addresses:
-            sock = self.api.socket(info.family, opts.socktype)
+            sock = self.socket(info.family)
             if opts.source is not None or opts.local_port is not None:
                 self._bind_local(sock, info.family)
             ipaddr = numeric_host(info.address)
@@ -430,7 +327,7 @@ class Netcat:
             raise self.errx(f"getaddrinfo: {gai}") from None
         code = 0
         for info in addresses:
-            sock = self.api.socket(info.family, opts.socktype)
+            sock = self.socket(info.family)
             sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
             sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1)
             try:

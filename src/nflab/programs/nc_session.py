@@ -38,27 +38,27 @@ def _shutdown(sock: Any, how: int) -> None:
 
 def readwrite(nc: Netcat, sock: Any, first: bytes = b"") -> None:
     """Copy until done; ``first`` is data already taken from the socket (a UDP listener's
-    first datagram, which netcat only peeked at)."""
+    first datagram, which netcat only peeked at). One pass of the loop is one poll()."""
     opts = nc.opts
-    stdin = b"" if opts.detach else nc.take_stdin()
+    stdin_open = not opts.detach  # -d: stdin is never polled
+    stdin = b""
     net_in = net_out = True
     sock.setblocking(False)
     if first:
         nc.output(first)
     while True:
-        if not stdin:  # stdin gone and its queue empty
-            if net_out and opts.shutdown:
-                _shutdown(sock, SHUT_WR)
-            net_out = False
-            if (opts.listen or opts.udp) and net_in and opts.quit >= 0:  # Debian #817050
-                _shutdown(sock, SHUT_RD)
-                net_in = False
-                nc.keep = False
-        if not net_in:  # both inputs gone
+        if not stdin_open and not stdin and not net_in:  # both inputs gone
             return _finish(nc, sock)
+        timeout = nc.poll_timeout
+        if stdin_open:  # readable at once: a pipe written in full, then its end of file
+            data = nc.take_stdin()
+            stdin += data
+            stdin_open = bool(data)
+            timeout = 0.0
+        want_read = [sock] if net_in else []
         want_write = [sock] if net_out and stdin else []
-        readable, writable, _ = nc.api.select([sock], want_write, [], nc.poll_timeout)
-        if not readable and not writable:
+        readable, writable, _ = nc.api.select(want_read, want_write, [], timeout)
+        if not readable and not writable and timeout != 0.0:
             return None  # -w: nothing happened for that long
         if writable:
             try:
@@ -66,19 +66,28 @@ def readwrite(nc: Netcat, sock: Any, first: bytes = b"") -> None:
             except BlockingIOError:
                 pass
             except OSError:  # EPIPE, EDESTADDRREQ (an unconnected UDP listener)...
-                net_out, stdin = False, b""
+                net_out, stdin_open, stdin = False, False, b""
         if readable:
+            received: bytes | None = None
             try:
-                data = sock.recv(BUFSIZE)
+                received = sock.recv(BUFSIZE)
             except BlockingIOError:
-                continue
+                pass
             except OSError:  # POLLERR: both directions of the socket are gone
                 return _finish(nc, sock)
-            if data:
-                nc.output(data)
-            else:
+            if received:
+                nc.output(received)
+            elif received is not None:  # end of file
                 _shutdown(sock, SHUT_RD)
                 net_in = False
+        if not stdin_open and not stdin:  # stdin gone and its queue empty
+            if net_out and opts.shutdown:
+                _shutdown(sock, SHUT_WR)
+            net_out = False
+            if (opts.listen or opts.udp) and net_in and opts.quit >= 0:  # Debian #817050
+                _shutdown(sock, SHUT_RD)
+                net_in = False
+                nc.keep = False
 
 
 def _finish(nc: Netcat, sock: Any) -> None:

@@ -63,6 +63,7 @@ def sudo_main(argv: Sequence[str], io: Io, system: System) -> int:
 
 
 COMMAND_LIMIT = 3600.0  # simulated seconds a foreground command may take
+COMMAND_GAP = 0.005  # simulated seconds between two transcript commands
 
 
 class CommandHung(Exception):
@@ -89,4 +90,7 @@ def run_command_line(system: System, line: str) -> tuple[str, int]:
     if scheduler.crashes:
         name, exc = scheduler.crashes.pop(0)
         raise exc
+    # the next transcript command starts a few milliseconds later on a real machine
+    # (a new shell is spawned): what the last one left on the wire settles meanwhile
+    scheduler.advance(COMMAND_GAP)
     return io.combined, proc.status or 0

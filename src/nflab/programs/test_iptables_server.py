@@ -24,6 +24,7 @@ usage line and exits with 255.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -87,10 +88,8 @@ def serve(net: Any, argv: Sequence[str], stderr: Callable[[str], None]) -> int:
                 original_destination(conn),
             )
             for part in answer:
-                try:
+                with contextlib.suppress(OSError):  # the C program ignores send()'s result
                     conn.send(part.encode())
-                except OSError:  # the C program does not look at send()'s result
-                    pass
             conn.close()
     except _Failed as failed:
         stderr(f"{failed}\n")

@@ -17,7 +17,9 @@ from ipaddress import IPv4Address
 from ..packet.headers import Packet
 
 PROBES = 3  # neigh/default/mcast_solicit
-RETRANS = 1.0  # neigh/default/retrans_time_ms / 1000
+# retrans_time_ms is 1000, but the kernel's timer wheel (HZ=250, level-1 granularity of
+# 8 jiffies) rounds 250 jiffies up to 256: probes go out every 1.024 s (measured here)
+RETRANS = 1.024
 QUEUE_MAX = 101  # unres_qlen: packets held while resolving
 REACHABLE_TIME = 30.0  # base_reachable_time
 
