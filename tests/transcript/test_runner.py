@@ -55,7 +55,7 @@ def test_problems_are_errors_at_their_line_and_the_run_goes_on(tmp_path: Path) -
         "lab# machines vm",
         "pc# true",
         "vm# cd /tmp",
-        "lab# reboot vm",
+        "lab# reboot pc",
         "vm# echo still running",
         "still running",
     ))  # fmt: skip
@@ -65,7 +65,7 @@ def test_problems_are_errors_at_their_line_and_the_run_goes_on(tmp_path: Path) -
         3: "machine vm exists",
         4: "no machine `pc` (create it with `lab# machines pc`)",
         5: "the shell builtin `cd' is not simulated (yet)",
-        6: "`lab# reboot` is not simulated (yet)",
+        6: "no such machine: pc",
     }
     assert run.outcomes[-1].matched
 

@@ -24,6 +24,8 @@ from ..transcript.report import render_diff
 from ..transcript.runner import FileRun, run_transcript
 from ..transcript.update import render_updated
 from .kernel import add_kernel_commands, clean, run_kernel_files, verify_files
+from .shell import run_shell
+from .trace import add_trace_command, normalise_argv, run_trace
 
 OK, DIFFERS, BROKEN = 0, 1, 2
 
@@ -49,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on this machine's real kernel: each machine a network namespace (root)",
     )  # fmt: skip
     commands.add_parser("labs", help="list the built-in labs", description="List the built-in labs.")
+    shell = commands.add_parser(
+        "shell",
+        help="type transcript command lines at a prompt (simulated)",
+        description="An interactive lab: each line is a transcript command line (`lab# machines "
+        "vm`, `vm# iptables -nvL`), run at once on simulated machines, its output printed. "
+        "Tab completes machines, programs and iptables options; history is kept in "
+        "~/.nflab_history. `exit` or Ctrl-D leaves.",
+    )
+    shell.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE.md", help="start from this transcript's state"
+    )
+    shell.add_argument(
+        "--record", type=Path, metavar="OUT.md", help="save the session as a transcript"
+    )
+    add_trace_command(commands)
     add_kernel_commands(commands, run)
     return parser
 
@@ -65,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(normalise_argv(sys.argv[1:] if argv is None else argv))
     if args.command == "run":
         files = [Path(f) for f in args.files]
         if args.builtin or not files:
@@ -75,6 +92,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_files(files, args.update, sys.stdout, sys.stderr)
     if args.command == "labs":
         return list_labs(sys.stdout, sys.stderr)
+    if args.command == "trace":
+        return run_trace(args, sys.stdout, sys.stderr)
+    if args.command == "shell":
+        return run_shell(args.file, args.record, sys.stdin, sys.stdout)
     if args.command == "verify":
         files = [Path(f) for f in args.files]
         return verify_files(files, args.json, args.timeout, sys.stdout, sys.stderr)

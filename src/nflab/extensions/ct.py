@@ -159,6 +159,10 @@ class CtTarget(TargetExtension):
             out += f" {dashes}zone{_zone_text(value)}"
         return out
 
+    def takes_conntrack(self, value: CtInfo) -> bool:
+        """``xt_ct_tg_check`` takes a conntrack reference unless the rule is ``--notrack``."""
+        return not value.notrack
+
     def check(self, value: CtInfo, rule: RuleContext) -> None:
         """``xt_ct_tg_check``: notrack needs nothing; a helper or a timeout policy needs
         the rule's (non-inverted) L4 protocol, and must exist for it."""

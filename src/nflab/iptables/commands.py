@@ -372,6 +372,10 @@ class Executor:
                 continue
             w.counters = [Counters() for _ in w.rules]
             w.policy_counters = Counters()
+            if w.builtin and w.hooked:
+                # iptables-nft zeroes a base chain by sending it with counters
+                # (``__nft_chain_zero_counters``): from then on its policy counts, as after -P
+                w.counted = True
         self._commit(table)
 
     def _flush(self, cmd: Command) -> None:

@@ -80,6 +80,11 @@ class Extension:
     # ``-j NOTRACK`` is CT revision 2); rules store that name
     real_name: ClassVar[str] = ""
 
+    def takes_conntrack(self, value: Any) -> bool:
+        """Does a rule with this value hold a conntrack reference (its checkentry calls
+        ``nf_ct_netns_get``)? Most extensions decide by kind alone."""
+        return self.needs_conntrack
+
     def new_state(self) -> dict[str, Any]:
         return {}
 

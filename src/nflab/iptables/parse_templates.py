@@ -211,7 +211,7 @@ class Template:
             found = parse_address_list(argv[index], self.names)
         except Exception:
             return None
-        return found if len(found) == len(learnt) else None
+        return found
 
     def counters(self, argv: Sequence[str]) -> tuple[int, int] | None:
         """``-c PKTS BYTES`` of the line as the parse reads them, None when it would differ."""
@@ -227,6 +227,7 @@ class Template:
 
 
 _NOT_LEARNABLE = object()
+_SEEN_ONCE = object()  # its template is made when the shape comes again
 # Command fields made by a default factory (mutable), other than the two set per line
 _OTHER_MUTABLE_FIELDS = tuple(
     f.name
@@ -286,7 +287,7 @@ def parse(
         if cmd is not None:
             return cmd
     parser: Parser
-    if template is None:
+    if template is None or template is _SEEN_ONCE:
         parser = _Recorder(argv, names, restore, line)
     else:
         parser = Parser(argv, names, restore=restore, line=line)
@@ -316,7 +317,12 @@ def _learn(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) 
         and len(set(values)) == len(values)
         and (cmd.rules or not positions)
     )
-    _TEMPLATES[full_key] = _template(parser, argv, names, restore) if learnable else _NOT_LEARNABLE
+    if not learnable:
+        _TEMPLATES[full_key] = _NOT_LEARNABLE
+    elif _TEMPLATES.get(full_key) is _SEEN_ONCE:
+        _TEMPLATES[full_key] = _template(parser, argv, names, restore)
+    else:
+        _TEMPLATES[full_key] = _SEEN_ONCE  # a shape met once may be the only one of its kind
 
 
 def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> Template:

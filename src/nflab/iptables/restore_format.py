@@ -43,7 +43,8 @@ _SPLIT_AS_PYTHON = re.compile(
 
 def split_params(text: str) -> list[str]:
     """``add_param_to_argv``: words split on blanks, ``"..."`` quoting with ``\\`` escapes."""
-    if _SPLIT_AS_PYTHON.search(text) is None:
+    plain = text.isascii() and '"' not in text and text.rstrip("\n").isprintable()
+    if plain or _SPLIT_AS_PYTHON.search(text) is None:
         # no quote, and no blank but space, tab and newline: str.split() splits alike
         params = text.split()
         if len(text) >= PARAM_SIZE and any(len(w) >= PARAM_SIZE for w in params):

@@ -7,6 +7,7 @@ needs or refuses in one line that says what to do (``apt-get install ...``).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 from collections.abc import Iterable, Iterator
@@ -47,6 +48,7 @@ BACKEND_PROGRAMS = ("ip", "nsenter", "unshare", "mount", "umount", "bash", "env"
 # Words after which the next word is again a program name.
 _SEPARATORS = {"|", "||", "&&", ";", "&", "(", ")", "!", "{", "}", "then", "do", "else"}
 _PREFIXES = {"sudo", "exec", "time", "nohup", "command"}
+_FD_REDIRECTION = re.compile(r"\d*[<>]&(\d+-?|-)?|&>>?")
 
 
 class KernelUnavailable(Exception):
@@ -67,6 +69,7 @@ def programs_in(line: str) -> Iterator[str]:
     Looks through ``sudo``, ``ip netns exec NS`` and ``sh -c '...'``; a line
     the shell lexer cannot split yields nothing (the shell will say why).
     """
+    line = _FD_REDIRECTION.sub(" ", line)  # ``2>&1``: its ``&`` separates nothing
     lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     try:

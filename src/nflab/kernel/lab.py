@@ -15,13 +15,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from types import TracebackType
 
 from ..lab.world import MACHINE_NAME, LabError
 from . import procs, state
-from .machine import KernelMachine, in_machine, machine_programs
+from .machine import KernelMachine, machine_programs, machine_python
 from .state import StateError
 
 # ``CMD &`` (not ``&&``, ``|&``, ``>&`` or an escaped ``\&``): a background job
@@ -45,7 +44,7 @@ class KernelLab:
         self.timeout = timeout
         self.ready_limit = ready_limit
         self.machines: dict[str, KernelMachine] = {}
-        self.sessions: dict[str, list[int]] = {}  # per machine, the commands' session ids
+        self.jobs: dict[str, list[subprocess.Popen[bytes]]] = {}  # per machine, background jobs
         self.cables: dict[str, list[str]] = {}  # per machine, its cable ends' names
         self.run_state = state.open_run()
         try:
@@ -67,8 +66,8 @@ class KernelLab:
         """
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
-            procs.end([], [s for sessions in self.sessions.values() for s in sessions], grace=0.3)
-            self.sessions.clear()
+            for name in self.machines:
+                self._end(name)
             state.close_run(self.run_state)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
@@ -91,7 +90,7 @@ class KernelLab:
             raise LabError(f"machine {name} exists")
         machine = KernelMachine(self.run_state, name)
         self.machines[name] = machine  # registered first: a half-made machine is still removed
-        self.sessions[name], self.cables[name] = [], []
+        self.jobs[name], self.cables[name] = [], []
         try:
             machine.create(self.dmesg, self.bin)
         except StateError as err:
@@ -114,7 +113,7 @@ class KernelLab:
         time.sleep(min(seconds, self.timeout))
 
     def copy_in(self, machine: str, path: str, data: bytes) -> None:
-        argv = self.machine(machine).enter(in_machine(sys.executable), "-I", "-c", _COPY, path)
+        argv = self.machine(machine).enter(machine_python(), "-I", "-c", _COPY, path)
         done = subprocess.run(argv, input=data, capture_output=True, timeout=self.timeout)
         if done.returncode != 0:
             reason = done.stderr.decode(errors="replace").strip()
@@ -154,7 +153,6 @@ class KernelLab:
             m.argv(text), env=m.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        self.sessions[machine].append(proc.pid)
         output = self._collect(proc)
         status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
         return output, status
@@ -167,9 +165,8 @@ class KernelLab:
             machine.argv(text), env=machine.env(), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-        self.sessions[machine.name].append(proc.pid)
-        procs.wait_ready(proc.pid, self.ready_limit)
-        proc.poll()  # reap it if it is already done
+        self.jobs[machine.name].append(proc)
+        procs.wait_ready(proc.pid, self.ready_limit, lambda: proc.poll() is not None)
 
     def _collect(self, proc: subprocess.Popen[bytes]) -> str:
         try:
@@ -190,11 +187,15 @@ class KernelLab:
         raise LabError(f"timed out after {self.timeout:g} s (killed){shown}")
 
     def _end(self, name: str) -> None:
-        """Every process of one machine: its commands' sessions, and what they started."""
+        """Every process of one machine, found by its marks (not by process group: a group
+        id seen earlier may belong to another program by now), then its jobs reaped."""
         machine = self.machines[name]
         marker = procs.Marker(self.run_state.name, name, frozenset(_inodes(machine)))
-        procs.end(procs.find(marker), self.sessions[name], grace=0.3)
-        self.sessions[name] = []
+        procs.end(procs.find(marker), grace=0.3)
+        for job in self.jobs[name]:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                job.wait(timeout=1)
+        self.jobs[name] = []
 
 
 def _inodes(machine: KernelMachine) -> set[int]:

@@ -200,6 +200,12 @@ def in_machine(path: str | Path) -> str:
     return path
 
 
+def machine_python() -> str:
+    """nflab's Python interpreter, as a machine runs it: the real file (a virtual environment's
+    ``bin/python`` is a link that may point into the host's /root), nflab found by PYTHONPATH."""
+    return in_machine(os.path.realpath(sys.executable))
+
+
 def machine_programs(folder: Path) -> tuple[Path, Path]:
     """Write the run's ``dmesg`` and ``bin/`` (``test-iptables-server``): (dmesg, bin folder).
 
@@ -211,7 +217,7 @@ def machine_programs(folder: Path) -> tuple[Path, Path]:
 
     import nflab
 
-    python = in_machine(sys.executable)
+    python = machine_python()
     source = in_machine(Path(nflab.__file__).resolve().parent.parent)  # even when not installed
     bin_dir = folder / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)

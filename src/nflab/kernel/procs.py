@@ -154,18 +154,15 @@ def ready_socket(pid: int) -> str | None:
     return None
 
 
-def wait_ready(session: int, limit: float) -> None:
-    """Wait until a background job serves or captures, or is gone, at most ``limit`` seconds.
+def wait_ready(session: int, limit: float, finished: Callable[[], bool]) -> None:
+    """Wait until a background job serves or captures, or ``finished()``, at most ``limit`` s.
 
     A server started with ``&`` must be listening before the next line
     connects to it, as it would be by the time a person typed that line.
     """
     deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        pids = in_sessions({session})
-        if not pids:
-            return
-        kinds = {ready_socket(pid) for pid in pids}
+    while time.monotonic() < deadline and not finished():
+        kinds = {ready_socket(pid) for pid in in_sessions({session})}
         if "inet" in kinds:
             return
         if "packet" in kinds:  # the socket exists; give the capture filter time to attach

@@ -58,7 +58,11 @@ class Context:
     def spawn(self, name: str, body: Callable[[Context], int]) -> Process:
         """Start a process running ``body`` (a background job, a server)."""
         scheduler = self.machine.scheduler
-        return scheduler.spawn(name, lambda proc: body(replace(self, process=proc)))
+
+        def run(proc: Process) -> int:
+            return body(replace(self, process=proc))
+
+        return scheduler.spawn(name, run, owner=self.machine)
 
     def require_process(self) -> Process:
         if self.process is None:

@@ -1,5 +1,11 @@
 """A machine's files: a dict of path → text, a set of directories, special files.
 
+Binary content (a ``tcpdump -w`` capture, a copied-in file) is kept as text
+too: the bytes that are not UTF-8 as surrogate escapes
+(``bytes.decode("utf-8", "surrogateescape")``, the way Python carries
+undecodable file names), so the text tools see what they would on Linux and
+:meth:`Filesystem.read_bytes` gives the exact bytes back.
+
 Only what the simulated programs need: read, write/append, create, list,
 glob. Errors carry the errno the Linux system call would have returned, so
 each program words them as it does on Linux (``cat: X: No such file or
@@ -194,6 +200,23 @@ class Filesystem:
     def write(self, path: str, text: str) -> None:
         self.open_for_write(path)
         self.append(path, text)
+
+    # -- bytes -----------------------------------------------------------------------
+
+    def read_bytes(self, path: str) -> bytes:
+        return self.read(path).encode("utf-8", "surrogateescape")
+
+    def write_bytes(self, path: str, data: bytes) -> None:
+        self.write(path, data.decode("utf-8", "surrogateescape"))
+
+    def append_bytes(self, path: str, data: bytes) -> None:
+        """Bytes at the end of a file opened with :meth:`open_for_write`; a character cut
+        between two writes stays two escapes, which :meth:`read_bytes` joins again."""
+        self.append(path, data.decode("utf-8", "surrogateescape"))
+
+    def size(self, path: str) -> int:
+        """``st_size`` of a plain file: its length in bytes."""
+        return len(self.files[path].encode("utf-8", "surrogateescape"))
 
     def mkdir(self, path: str, parents: bool = False) -> None:
         if path in self.dirs:

@@ -1,7 +1,8 @@
 """A simulated machine: its files, its network namespaces, the world's clock.
 
 A fresh machine looks like one ``kernel-run`` creates: a Debian 12 host
-whose ``/etc/hosts`` names it, with ``/etc/iptables/``, ``/tmp``,
+whose ``/etc/hosts`` names it, with iptables-persistent installed
+(``/etc/iptables/``, ``/etc/default/netfilter-persistent``), ``/tmp``,
 ``/var/log`` and root's home ``/root`` (the working directory of every
 command). Programs see it through the :class:`~nflab.programs.base.Host`
 protocol: ``netfilter`` and ``names`` are those of its initial namespace.
@@ -16,6 +17,7 @@ from ..iptables.names import Names
 from ..netfilter.state import NetfilterState
 from .clock import SimClock
 from .files import Filesystem, NullDevice
+from .journal import Journal
 from .kernel_log import KernelLog
 from .network import Network, NsHandle
 from .procfs import proc_mounts
@@ -24,7 +26,7 @@ from .scheduler import Scheduler
 HOME = "/root"
 
 DIRECTORIES = (
-    "/bin", "/dev", "/etc", "/etc/iptables", "/root", "/sbin", "/tmp",
+    "/bin", "/dev", "/etc", "/etc/default", "/etc/iptables", "/root", "/sbin", "/tmp",
     "/usr", "/usr/bin", "/usr/sbin", "/var", "/var/log",
 )  # fmt: skip
 
@@ -53,6 +55,8 @@ def default_filesystem(name: str) -> Filesystem:
     fs.write("/etc/hosts", _hosts(name))
     fs.write("/etc/services", _netbase("services"))
     fs.write("/etc/protocols", _netbase("protocols"))
+    # iptables-persistent is installed (hence /etc/iptables): its configuration file
+    fs.write("/etc/default/netfilter-persistent", _netbase("netfilter-persistent"))
     return fs
 
 
@@ -67,6 +71,7 @@ class Machine:
     cwd: str = HOME
     _views: dict[str, Filesystem] = field(default_factory=dict, repr=False)
     kernel_log: KernelLog = field(default_factory=lambda: KernelLog(lambda: 0.0))
+    journal: Journal = field(default_factory=lambda: Journal("", lambda: 0.0))
 
     @classmethod
     def fresh(
@@ -77,9 +82,16 @@ class Machine:
         fs = default_filesystem(name)
         fs.clock = lambda: clock.now  # files record when they were written
         machine = cls(name, clock, fs, scheduler, network)
-        machine.kernel_log = KernelLog(lambda: scheduler.now)
-        machine.namespaces[""] = network.new_namespace(f"{name}", machine.kernel_log.write)
+        machine.journal = Journal(name, lambda: clock.now)
+        machine.start_kernel(boot_at=0.0)  # the lab's machines all came up as it started
         return machine
+
+    def start_kernel(self, boot_at: float) -> None:
+        """The kernel starts (at ``boot_at`` on the scheduler's clock): an empty kernel
+        log counting uptime from then, one network namespace with only ``lo``."""
+        self.kernel_log = KernelLog(lambda: self.scheduler.now - boot_at)
+        self.namespaces = {"": self.network.new_namespace(self.name, self.kernel_log.write)}
+        self._views.clear()
 
     def namespace(self, name: str) -> NsHandle:
         return self.namespaces[name]

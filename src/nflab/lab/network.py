@@ -19,6 +19,7 @@ from typing import Any
 from ..netfilter.skb import Skb
 from ..packet.headers import Packet
 from ..stack import linkops
+from ..stack.interfaces import Interface
 from ..stack.ip import IpStack
 from ..stack.netns import Netns
 from ..stack.transport import Transport
@@ -45,6 +46,8 @@ class Network:
         self.by_id: dict[int, NsHandle] = {}
         self.wires = Wires(self)
         self._ids = itertools.count(1)
+        # told of every namespace made from now on (a trace attaches to new ones too)
+        self.namespace_listeners: list[Callable[[NsHandle], None]] = []
 
     def new_namespace(self, label: str, log: Callable[[int, str], None] | None = None) -> NsHandle:
         """A fresh namespace; ``log`` is its machine's kernel log (``printk``)."""
@@ -74,13 +77,17 @@ class Network:
         ip.loopback_tap = lambda packet: self.wires.loopback(handle, packet)
         handle_box.append(handle)
         self.by_id[ns.id] = handle
+        for listener in list(self.namespace_listeners):
+            listener(handle)
         return handle
 
     # -- links ----------------------------------------------------------------------------
 
-    def veth_pair(self, a: NsHandle, a_name: str, b: NsHandle, b_name: str) -> None:
+    def veth_pair(
+        self, a: NsHandle, a_name: str, b: NsHandle, b_name: str
+    ) -> tuple[Interface, Interface]:
         """Two ends of a veth (``ip link add A type veth peer name B``, or a lab cable)."""
-        linkops.veth_pair(a.netns, a_name, b.netns, b_name)
+        return linkops.veth_pair(a.netns, a_name, b.netns, b_name)
 
     def resolve(self, ns_id: int) -> Netns | None:
         """The namespace with this id (links name their peer's namespace by id)."""

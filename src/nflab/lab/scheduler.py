@@ -47,9 +47,12 @@ class Signal:
 class Process:
     """A simulated process: a thread that runs only while it holds the baton."""
 
-    def __init__(self, scheduler: Scheduler, name: str, body: Callable[[Process], int]) -> None:
+    def __init__(
+        self, scheduler: Scheduler, name: str, body: Callable[[Process], int], owner: object = None
+    ) -> None:
         self.scheduler = scheduler
         self.name = name
+        self.owner = owner  # the machine the process runs on (a reboot kills its processes)
         self.pid = scheduler.next_pid()
         self.body = body
         self.status: int | None = None
@@ -164,8 +167,8 @@ class Scheduler:
     def call_soon(self, action: Callable[[], None]) -> _Event:
         return self.call_later(0.0, action)
 
-    def spawn(self, name: str, body: Callable[[Process], int]) -> Process:
-        proc = Process(self, name, body)
+    def spawn(self, name: str, body: Callable[[Process], int], owner: object = None) -> Process:
+        proc = Process(self, name, body, owner)
         self.processes.append(proc)
         self.call_soon(proc._resume)
         return proc
@@ -209,6 +212,22 @@ class Scheduler:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass, running every event due."""
         self.run_until(lambda: False, seconds)
+
+    def terminate(self, owner: object) -> None:
+        """Kill every process of ``owner`` now (a machine going down): each unwinds (its
+        ``finally`` blocks run, as a killed process's files close) before this returns."""
+        for proc in self.processes:
+            if proc.owner is not owner or not proc.alive:
+                continue
+            proc._killed = True
+            if not proc._started:
+                proc.status = 128 + 15  # killed before it ever ran
+            else:
+                while proc.alive:  # unwinding may block again: each time, it raises again
+                    proc._go.release()
+                    self._baton.acquire()
+                proc._thread.join()
+            proc.exited.notify()
 
     def shutdown(self) -> None:
         """Kill every process still running (the end of a lab)."""

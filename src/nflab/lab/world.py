@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..stack.interfaces import Interface
 from .clock import SimClock
 from .files import FsError
 from .machine import Machine
@@ -22,6 +23,9 @@ class LabError(Exception):
 class World:
     clock: SimClock = field(default_factory=SimClock)
     machines: dict[str, Machine] = field(default_factory=dict)
+    # each machine's ends of ``lab# connect`` cables, in the order they were plugged,
+    # with the name ``connect`` gave them
+    cables: dict[str, list[tuple[str, Interface]]] = field(default_factory=dict)
     scheduler: Scheduler = field(init=False)
     network: Network = field(init=False)
 
@@ -63,7 +67,9 @@ class World:
         for m, ifname in ((ma, a_if), (mb, b_if)):
             if ifname in m.netns.netns.interfaces:
                 raise LabError(f"connect: {m.name} already has an interface {ifname}")
-        self.network.veth_pair(ma.netns, a_if, mb.netns, b_if)
+        end_a, end_b = self.network.veth_pair(ma.netns, a_if, mb.netns, b_if)
+        self.cables.setdefault(a, []).append((a_if, end_a))
+        self.cables.setdefault(b, []).append((b_if, end_b))
 
     def shutdown(self) -> None:
         """End of the lab: stop every process."""

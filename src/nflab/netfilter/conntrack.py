@@ -227,6 +227,20 @@ class ConntrackTable:
         hit = self.by_tuple.get(t.reply())
         return hit is not None and hit[0] is not ignore
 
+    def by_source(self, t: Tuple) -> list[Tuple]:
+        """``find_appropriate_src``: for the source-NATed connections (``nf_nat_bysource``,
+        newest first) from ``t``'s protocol, source address and port, the original tuple
+        as translated (the inverse of their reply tuple)."""
+        found = []
+        for conn, reply in reversed(self.by_tuple.values()):
+            o = conn.orig
+            if (
+                not reply and o.src == t.src and o.sport == t.sport and o.proto == t.proto
+                and conn.status & Status.SRC_NAT_DONE
+            ):
+                found.append(conn.reply.reply())
+        return found
+
     def new_conn(self, t: Tuple) -> Conn:
         return Conn(next(self._ids), t, t.reply())
 
@@ -250,15 +264,16 @@ def resolve(table: ConntrackTable, packet: Packet, now: float, loose: bool = Tru
     """``nf_conntrack_in`` up to the state decision (no insertion: see :func:`confirm`)."""
     icmp = packet.icmp
     if icmp is not None and icmp.is_error:
-        # an ICMP error is RELATED to the connection of the packet it quotes
+        # an ICMP error is RELATED to the connection of the packet it quotes; it travels
+        # against that packet, so its own direction is that of the quoted tuple's inverse
+        # (``nf_conntrack_inet_error`` looks that up: the quoted packet may be NATed)
         quoted = icmp.quoted
         inner = packet_tuple(quoted) if quoted is not None else None
-        hit = table.find(inner, now) if inner is not None else None
+        hit = table.find(inner.reply(), now) if inner is not None else None
         if hit is None:
             return Resolution(None, CtState.INVALID)
         conn, reply = hit
-        # the error travels against the quoted packet's direction
-        return Resolution(conn, CtState.RELATED, not reply)
+        return Resolution(conn, CtState.RELATED, reply)
     t = packet_tuple(packet)
     if t is None:
         return Resolution(None, CtState.INVALID)
@@ -268,7 +283,8 @@ def resolve(table: ConntrackTable, packet: Packet, now: float, loose: bool = Tru
         if conn.proto == IPPROTO_TCP and packet.tcp is not None:
             nxt = tcp_next_state(conn.tcp_state or NONE, packet.tcp.flags, reply)
             if nxt == IV:
-                return Resolution(conn, CtState.INVALID, reply)
+                # ``tcp_packet`` returns -NF_ACCEPT: the skb loses its entry (no NAT either)
+                return Resolution(None, CtState.INVALID, reply)
             if nxt == SYN_SENT and conn.tcp_state in (TIME_WAIT, CLOSE) and not reply:
                 # a new SYN reopens a closed connection: the old entry is killed
                 table.remove(conn)
@@ -297,6 +313,10 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
     direction = 1 if reply else 0
     conn.packets[direction] += 1
     conn.bytes[direction] += packet.length
+    # the protocol handlers see SEEN_REPLY as it was before this packet: ``nf_conntrack_in``
+    # sets it after them (a RST as the only answer kills the entry, a first UDP reply
+    # keeps the unreplied timeout)
+    seen_reply = bool(conn.status & Status.SEEN_REPLY)
     if reply:
         conn.status |= Status.SEEN_REPLY
     tcp = packet.tcp
@@ -307,7 +327,7 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
             return
         conn.tcp_state = nxt
         timeout = timeouts.tcp(nxt)
-        if not conn.status & Status.SEEN_REPLY:
+        if not seen_reply:
             if tcp.flags & TcpFlags.RST:
                 conn.expires = now  # a reset before any reply kills the entry
                 return
@@ -317,14 +337,15 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
             conn.status |= Status.ASSURED
         conn.expires = now + timeout
     elif conn.proto == IPPROTO_UDP:
-        if conn.status & Status.SEEN_REPLY:
+        if not conn.status & Status.CONFIRMED:
+            conn.udp_stream_at = now + 2  # a stream once still active 2 s after the first packet
+        if seen_reply:
             extra = timeouts.get("nf_conntrack_udp_timeout", 30)
             if now > conn.udp_stream_at:
                 extra = timeouts.get("nf_conntrack_udp_timeout_stream", 120)
                 conn.status |= Status.ASSURED
             conn.expires = now + extra
         else:
-            conn.udp_stream_at = now + 2
             conn.expires = now + timeouts.get("nf_conntrack_udp_timeout", 30)
     elif conn.proto == IPPROTO_ICMP:
         conn.expires = now + timeouts.get("nf_conntrack_icmp_timeout", 30)

@@ -24,13 +24,21 @@ from .tables import Chain, Table
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One event of a traversal, for traces: ``kind`` is rule, return or policy."""
+    """One event of a traversal, for traces (what ``nf_trace`` would log, and more).
+
+    ``kind``: "rule" (a rule matched; ``verdict`` is its target's name, "" for none),
+    "miss" (a rule was evaluated and did not match), "target" (what a match-and-act
+    target such as DNAT or LOG answered: ACCEPT, DROP, CONTINUE...), "return" (the end
+    of a user chain), "policy" (the end of a built-in chain: ``verdict`` is the
+    policy), "hotdrop" (a match could not read the packet). ``rule`` is the rule.
+    """
 
     table: str
     chain: str
-    kind: str  # "rule" (a rule matched), "return", "policy"
+    kind: str
     rulenum: int = 0
     verdict: str = ""
+    rule: Rule | None = None
 
 
 Tracer = Callable[[Step], None]
@@ -104,13 +112,17 @@ def run_chain(
         env.current_rule = chain.counters[index]  # one object per rule slot: its state key
         if not _rule_matches(rule, skb, env):
             if skb.hotdrop:  # a match could not read the packet (``acpar.hotdrop``)
+                if tracer:
+                    tracer(Step(table.name, chain.name, "hotdrop", index + 1, "DROP", rule))
                 return XtVerdict.DROP
+            if tracer:
+                tracer(Step(table.name, chain.name, "miss", index + 1, "", rule))
             index += 1
             continue
         chain.counters[index].add(length)
         target = rule.target
         if tracer:
-            tracer(Step(table.name, chain.name, "rule", index + 1, rule.target_name()))
+            tracer(Step(table.name, chain.name, "rule", index + 1, rule.target_name(), rule))
         if target is None:
             index += 1
             continue
@@ -119,6 +131,8 @@ def run_chain(
                 if not stack:
                     if chain.builtin:
                         _count_policy(chain, length)
+                        if tracer:
+                            tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
                         return XtVerdict(chain.policy)
                     return XtVerdict.ACCEPT  # pragma: no cover
                 name, index = stack.pop()
@@ -136,6 +150,8 @@ def run_chain(
         if ext is None:  # pragma: no cover - the parser only builds known targets
             raise LookupError(target.name)
         verdict = ext.target(target.value, skb, env)
+        if tracer:
+            tracer(Step(table.name, chain.name, "target", index + 1, verdict.value, rule))
         if verdict is XtVerdict.CONTINUE:
             index += 1
             continue
@@ -143,6 +159,8 @@ def run_chain(
             if not stack:
                 if chain.builtin:
                     _count_policy(chain, length)
+                    if tracer:
+                        tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
                     return XtVerdict(chain.policy)
                 return XtVerdict.ACCEPT  # pragma: no cover
             name, index = stack.pop()

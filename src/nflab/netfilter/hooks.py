@@ -13,7 +13,7 @@ has:
 
 Both backends' tables run at their table's priority (nft first).
 Connection tracking runs only while some rule in the namespace needs it
-(``nf_ct_netns_get``: a state/conntrack match, a NAT table, ...).
+(``nf_ct_netns_get``: a state/conntrack match, a NAT target, ...).
 """
 
 from __future__ import annotations
@@ -43,20 +43,23 @@ DST_NAT_HOOKS = frozenset({"PREROUTING", "OUTPUT"})
 
 
 def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
-    """Does any rule (or a NAT table) of this backend hold a conntrack reference?"""
-    nat = ruleset.get("nat")
-    if nat is not None and any(c.builtin and c.hooked for c in nat.chains.values()):
-        return True  # NAT base chains register the nat hooks, which need conntrack
+    """Does any rule of this backend hold a conntrack reference?
+
+    A nat table or base chain alone takes none: on this machine's kernel an
+    empty (or ACCEPT-only) nat chain leaves connections untracked, with both
+    iptables-nft and iptables-legacy; only the rules' checkentry (NAT targets,
+    state/conntrack matches, ...) call ``nf_ct_netns_get``.
+    """
     for table in ruleset.tables.values():
         for chain in table.chains.values():
             for rule in chain.rules:
                 for m in rule.matches:
                     ext = find_match(m.name)
-                    if ext is not None and ext.needs_conntrack:
+                    if ext is not None and ext.takes_conntrack(m.value):
                         return True
                 if isinstance(rule.target, TargetEntry):
                     text = find_target(rule.target.name)
-                    if text is not None and text.needs_conntrack:
+                    if text is not None and text.takes_conntrack(rule.target.value):
                         return True
     return False
 
@@ -123,7 +126,9 @@ class HookRunner:
         skb.ct = res.conn
         skb.ctstate = res.state
         skb.ct_reply = res.reply
-        if res.conn is not None and res.state is not CtState.INVALID:
+        # an ICMP error (RELATED) is not a packet of its connection: no state change,
+        # no SEEN_REPLY, no accounting (``nf_conntrack_handle_icmp`` returns early)
+        if res.conn is not None and res.state in (CtState.NEW, CtState.ESTABLISHED):
             update(res.conn, skb.packet, res.reply, env.now, self.timeouts())
 
     def _confirm(self, skb: Skb, env: Env) -> None:

@@ -12,12 +12,13 @@ a reply came, 1 when none did, 2 for errors before the first request.
 What the real one does that the tutorial's older ping did not: a request
 that the OUTPUT chain drops (sendmsg fails with EPERM) is counted as
 transmitted and reported with nothing at all (iputils 20221126 takes the
-empty error queue for an error it already reported).
+empty error queue for an error it already reported). When the chain
+REJECTs it, the ICMP error is already queued: ``From ...`` then
+``ping: sendmsg: Operation not permitted``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import re
@@ -300,10 +301,25 @@ class Ping:
             sec, usec = divmod(self.now_us(), 1000000)
             data[:16] = struct.pack("<qq", sec, usec)
         message = struct.pack("!BBHHH", 8, 0, 0, self.ident, seq & 0xFFFF) + bytes(data)
-        # a hard local error (EPERM...) is reported with nothing: see the module docstring
-        with contextlib.suppress(OSError):
+        try:
             self.sock.sendto(message, (str(self.dst), 0))
+        except OSError as err:
+            self.stats.ntransmitted += 1
+            self.hard_local_error(err)
+            return
         self.stats.ntransmitted += 1
+
+    def hard_local_error(self, err: OSError) -> None:
+        """``pinger`` after a failed sendmsg: it reads the socket's error queue at once.
+        A REJECT in OUTPUT answers from inside the hook, and the loopback delivers that
+        ICMP error before sendmsg returns: ping prints it, then ``sendmsg: STRERROR``.
+        An empty queue (a plain DROP) prints nothing: see the module docstring."""
+        self.api.process.wait([], 0.0)  # the loopback's pending delivery (a softirq) runs
+        before = self.stats.nerrors
+        while self.sock.poll_readable():
+            self.receive(0.0)
+        if self.stats.nerrors > before and not self.opts.quiet:
+            error(self.io, f"ping: sendmsg: {os.strerror(err.errno or 0)}\n")
 
     def receive(self, timeout: float | None) -> None:
         self.sock.settimeout(max(timeout, 0.0) if timeout is not None else None)

@@ -44,6 +44,7 @@ PROGRAMS: dict[str, str] = {
     "ip": "nflab.programs.ip:ip_main",
     "sysctl": "nflab.programs.sysctl:sysctl_main",
     "dmesg": "nflab.programs.dmesg:dmesg_main",
+    "journalctl": "nflab.programs.journalctl:journalctl_main",
     "conntrack": "nflab.programs.conntrack:conntrack_main",
     "nc": "nflab.programs.nc:nc_main",
     "netcat": "nflab.programs.nc:nc_main",

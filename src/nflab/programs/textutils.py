@@ -253,7 +253,7 @@ def wc_main(argv: Sequence[str], io: Io, system: System) -> int:
             "l": text.count("\n"),
             "w": len(text.split()),
             "m": len(text),
-            "c": len(text.encode()),
+            "c": len(text.encode("utf-8", "surrogateescape")),
         }
         values = [counts[c] for c in columns]
         totals = [t + v for t, v in zip(totals, values, strict=True)]
@@ -273,7 +273,7 @@ def _wc_width(system: System, files: list[str], columns: int) -> int:
         if name == "-" or system.fs.is_dir(path):
             minimum = 7  # not a regular file (a pipe, a directory): no size to go by
         elif path in system.fs.files:
-            total += len(system.fs.files[path].encode())
+            total += system.fs.size(path)
         elif i == 0:
             return 1  # the first file cannot be stat'ed
     return max(len(str(total)), minimum)

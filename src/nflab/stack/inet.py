@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from .interfaces import IfAddr, Interface
 from .links import NetnsError
+from .neighbour import Neighbours
 from .routing import Fib, Route
 from .sysctl import Sysctls
 
@@ -21,6 +22,7 @@ class Inet:
     interfaces: dict[str, Interface]
     fib: Fib
     sysctls: Sysctls
+    neighbours: Neighbours
 
     # -- addresses -----------------------------------------------------------------
 
@@ -94,6 +96,11 @@ class Inet:
             iface.inet.remove(promoted)
             promoted.secondary = False
             self._insert(iface, promoted)
+        if not iface.inet:
+            # ``fib_inetaddr_event``: the device's last address is gone, ``fib_disable_ip``
+            # (forced): every route through it dies (a default route too), and its neighbours
+            self.fib.remove(lambda r: r.dev == name)
+            self.neighbours.flush_dev(name)
 
     def _drop_ifaddr_routes(self, iface: Interface, ifa: IfAddr) -> None:
         """``fib_del_ifaddr``, simplified: the address's local route, and the prefix and

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
+from typing import Protocol
 
 from ..netfilter.engine import Tracer
 from ..netfilter.hooks import HookRunner
@@ -42,6 +43,14 @@ class Fate:
 Observer = Callable[[Skb, Fate], None]
 
 
+class HookWatch(Protocol):
+    """Sees each netfilter hook a packet passes, before and after it ran (traces)."""
+
+    def enter(self, hook: str, skb: Skb) -> None: ...
+
+    def leave(self, hook: str, skb: Skb, verdict: XtVerdict) -> None: ...
+
+
 class IpStack:
     """The datapath. The lab supplies the wire (``xmit``), deferred work (``defer``),
     the transport layer (``deliver``) and the environment of the hooks (``env``)."""
@@ -66,6 +75,7 @@ class IpStack:
         self.observer = observer
         self.tracer = tracer
         self.loopback_tap: Callable[[Packet], None] | None = None
+        self.watch: HookWatch | None = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -75,7 +85,12 @@ class IpStack:
 
     def _hook(self, hook: str, skb: Skb) -> bool:
         env = self.env()
+        watch = self.watch
+        if watch is not None:
+            watch.enter(hook, skb)
         verdict = self.hooks.run(hook, skb, env, self.tracer)
+        if watch is not None:
+            watch.leave(hook, skb, verdict)
         self._send_answers(env, skb)
         if verdict is XtVerdict.ACCEPT:
             return True
@@ -130,7 +145,8 @@ class IpStack:
         if hit is None:
             return None, None
         if hit.route.kind == "local":
-            return dst, hit
+            # the local route's preferred source (a secondary's is its primary), else dst
+            return hit.src or dst, hit
         if hit.src is not None:
             return hit.src, hit
         iface = self.netns.interfaces[hit.route.dev]
@@ -184,8 +200,11 @@ class IpStack:
             if not self._rp_filter_ok(skb, dev):
                 return None
             return self._local_deliver(skb)
-        if not sysctls.get_int("net.ipv4.ip_forward") or not sysctls.conf(dev, "forwarding"):
-            return self._fate(skb, "dropped", f"not for this host and net.ipv4.ip_forward=0 ({ip.dst} on {dev})")
+        if not sysctls.get_int(f"net.ipv4.conf.{dev}.forwarding"):
+            # ``IN_DEV_FORWARD(in_dev)``: the input device's own switch, not ``all`` nor
+            # ip_forward (writing those sets every device's)
+            return self._fate(skb, "dropped", f"not for this host and net.ipv4.conf.{dev}.forwarding=0 "
+                              f"({ip.dst} on {dev})")
         if hit is None:
             return self._fate(skb, "dropped", f"no route to {ip.dst}")
         if not self._rp_filter_ok(skb, dev):
@@ -244,8 +263,22 @@ class IpStack:
             if hit is None:
                 self._fate(skb, "dropped", f"no route to {skb.packet.ip.dst} after OUTPUT")
                 return XtVerdict.DROP
+            if self._loopback_source_leaves(skb.packet.ip.src, hit):
+                self._fate(skb, "dropped", f"source {skb.packet.ip.src} may not leave through "
+                           f"{hit.route.dev} (net.ipv4.conf.{hit.route.dev}.route_localnet=0)")
+                return XtVerdict.DROP
             skb.out_iface = "lo" if hit.route.kind == "local" else hit.route.dev
         return XtVerdict.ACCEPT if self._post_routing(skb, hit) else XtVerdict.DROP
+
+    def _loopback_source_leaves(self, src: IPv4Address, hit: Lookup) -> bool:
+        """``__mkroute_output``: a route that takes a 127.0.0.0/8 source out of a device other
+        than loopback is invalid (EINVAL), unless that device has route_localnet."""
+        if src not in LOOPBACK or hit.route.kind == "local":
+            return False
+        iface = self.netns.interfaces.get(hit.route.dev)
+        if iface is None or iface.is_loopback:
+            return False
+        return not self.netns.sysctls.conf(hit.route.dev, "route_localnet")
 
     def _post_routing(self, skb: Skb, hit: Lookup) -> bool:
         if not self._hook("POSTROUTING", skb):

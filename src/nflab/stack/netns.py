@@ -80,7 +80,7 @@ class Netns(Links, Inet):
         if hit is None:
             return None
         if hit.route.kind == "local":
-            return addr
+            return hit.src or addr  # ``fib_prefsrc`` of the local route, else the address
         if hit.src is not None:
             return hit.src
         iface = self.interfaces.get(hit.route.dev)
@@ -112,6 +112,7 @@ class Netns(Links, Inet):
             iface_select_source=self.iface_select_source,
             iface_first_address=self.iface_first_address,
             nat_tuple_taken=lambda t: self.conntrack.tuple_taken(t),
+            nat_bysource=lambda t: self.conntrack.by_source(t),
             route_mtu=lambda addr: self._route_mtu(addr),
         )
 

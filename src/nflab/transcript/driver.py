@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +24,7 @@ from ..programs.system import NotSimulated
 from .match import outputs_match
 from .model import Command, Transcript, TranscriptError
 from .parse import read_transcript
+from .tracecmd import before_report, parse_trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +93,15 @@ class Lab(Protocol):
 def run_file(path: str | Path, lab: Lab) -> FileRun:
     """Parse (TranscriptError if malformed) and run one transcript in ``lab``."""
     transcript = read_transcript(path)
-    driver = _Driver(lab)
+    driver = Driver(lab)
     start = time.monotonic()
     driver.transcript(transcript)
     return FileRun(transcript, driver.outcomes, time.monotonic() - start)
 
 
-class _Driver:
+class Driver:
+    """Carries out commands in ``lab``, one :class:`Outcome` each (a file's, or ``nflab shell``'s)."""
+
     def __init__(self, lab: Lab):
         self.lab = lab
         self.outcomes: list[Outcome] = []
@@ -145,11 +148,37 @@ class _Driver:
             return self.include(command, args[0])
         elif op == "copy":
             self.copy(command, args[0], args[1])
+        elif op == "trace":
+            return self.trace(command)
         elif op == "reboot":
             self.lab.reboot(args[0])
         else:
             raise LabError(f"unknown lab command `{op}`")
         return Outcome(command)
+
+    def trace(self, command: Command) -> Outcome:
+        """``lab# trace`` (see :mod:`.tracecmd`); a lab without ``start_trace`` (the real
+        kernel) runs the command and is held only to the output before the report."""
+        request = parse_trace(command.text)
+        start = getattr(self.lab, "start_trace", None)
+        stop = getattr(self.lab, "stop_trace", None)
+        if start is None or stop is None:
+            untraced = replace(command, expected=before_report(command.expected))
+            if request.mode != "run":
+                return Outcome(untraced)
+            inner = self.on_machine(replace(command, machine=request.machine, text=request.text))
+            return Outcome(untraced, inner.actual, inner.status)
+        if request.mode == "on":
+            start(request.level)
+            return Outcome(command)
+        if request.mode == "off":
+            return Outcome(command, tuple(stop()))
+        start(request.level)
+        try:
+            inner = self.on_machine(replace(command, machine=request.machine, text=request.text))
+        finally:
+            report = tuple(stop())
+        return Outcome(command, (*inner.actual, "", *report))
 
     def connect(self, args: list[str]) -> None:
         ends = [a.partition(":") for a in args]

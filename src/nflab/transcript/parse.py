@@ -22,6 +22,7 @@ LAB_COMMANDS: dict[str, tuple[int, int | None]] = {
     "include": (1, 1),
     "copy": (2, 2),
     "reboot": (1, 1),
+    "trace": (1, None),
 }
 _NAME = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -110,11 +111,11 @@ def _command(path: str, number: int, machine: str, text: str, output: list[str])
         if problem is not None:
             raise TranscriptError(path, number + offset, problem)
     if machine == "lab":
-        _check_lab(path, number, text)
+        check_lab_command(path, number, text)
     return Command(path, number, machine, text, tuple(output), trailing)
 
 
-def _check_lab(path: str, number: int, text: str) -> None:
+def check_lab_command(path: str, number: int, text: str) -> None:
     words = text.split()
     if not words or words[0] not in LAB_COMMANDS:
         known = ", ".join(LAB_COMMANDS)

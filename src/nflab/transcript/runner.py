@@ -12,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..lab.context import Context
+from ..lab.reboot import reboot
+from ..lab.tracing import LabTrace
 from ..lab.world import LabError, World
 from ..programs.sh import CommandHung, run_command_line
-from ..programs.system import NotSimulated
+from ..trace.analysis import build_report
+from ..trace.text import render_text
 from .driver import FileRun, Outcome, output_lines, run_file
 
 __all__ = ["FileRun", "Outcome", "SimulatedLab", "output_lines", "run_transcript"]
@@ -34,6 +37,21 @@ class SimulatedLab:
 
     def __init__(self, world: World):
         self.world = world
+        self._trace: tuple[LabTrace, int] | None = None
+
+    def start_trace(self, level: int = 0) -> None:
+        """``lab# trace``: record every packet of the lab from now on."""
+        if self._trace is not None:
+            raise LabError("trace: a trace is already on (end it with `lab# trace off`)")
+        self._trace = (LabTrace(self.world.network), level)
+
+    def stop_trace(self) -> list[str]:
+        """The report of what was recorded since :meth:`start_trace`, as text lines."""
+        if self._trace is None:
+            raise LabError("trace: no trace is on (start one with `lab# trace on`)")
+        running, level = self._trace
+        self._trace = None
+        return render_text(build_report(running.stop()), level)
 
     def has_machine(self, name: str) -> bool:
         return name in self.world.machines
@@ -55,7 +73,7 @@ class SimulatedLab:
         self.world.copy_in(machine, path, text)
 
     def reboot(self, machine: str) -> None:
-        raise NotSimulated("`lab# reboot`")
+        reboot(self.world, machine)  # see nflab.lab.reboot
 
     def run(self, machine: str, text: str) -> tuple[str, int]:
         try:
