@@ -75,3 +75,31 @@ def test_nft_base_chains_exist_only_once_created_and_count_only_after_policy() -
     sh.ok("iptables -X")
     table = sh.host.netfilter.nft.view("filter")
     assert [c.hooked for c in table.builtin_chains()] == [False, True, False]
+
+
+def test_every_generic_test_and_its_inversion() -> None:
+    sh = Shell()
+    packet = syn("10.0.0.1", "10.0.0.2", 80)  # in on eth0, TCP, not a fragment
+    cases = [
+        ("-s 10.0.0.0/24", True), ("! -s 10.0.0.0/24", False),
+        ("-d 10.0.0.2", True), ("! -d 10.0.0.2", False), ("-d 10.0.0.3", False),
+        ("-i eth0", True), ("-i eth+", True), ("! -i eth+", False), ("-i lo", False),
+        ("-p tcp", True), ("! -p tcp", False), ("-p udp", False), ("-f", False), ("! -f", True),
+    ]  # fmt: skip
+    for spec, _ in cases:
+        sh.ok(f"iptables -A INPUT {spec}")
+    assert verdict(sh, packet) is XtVerdict.ACCEPT
+    counts = [int(line.split()[0]) for line in sh.ok("iptables -nvxL INPUT").splitlines()[2:]]
+    assert counts == [int(hit) for _, hit in cases]
+
+
+def test_a_changed_chain_is_evaluated_as_changed() -> None:
+    sh = Shell()
+    sh.ok("iptables -A INPUT -p tcp --dport 80 -j DROP")
+    assert verdict(sh, syn("10.0.0.1", "10.0.0.2", 80)) is XtVerdict.DROP
+    sh.ok("iptables -R INPUT 1 -p tcp --dport 81 -j DROP")  # same length, new rule
+    assert verdict(sh, syn("10.0.0.1", "10.0.0.2", 80)) is XtVerdict.ACCEPT
+    sh.ok("iptables -I INPUT -s 10.0.0.1 -j REJECT")
+    steps: list[Step] = []
+    verdict(sh, syn("10.0.0.9", "10.0.0.2", 81), steps=steps)
+    assert [(s.rulenum, s.kind) for s in steps] == [(1, "miss"), (2, "rule")]

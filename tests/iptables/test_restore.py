@@ -6,9 +6,12 @@ scratch network namespace on this machine.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from helpers import Shell
+from nflab.iptables.errors import ParameterProblem
 from nflab.iptables.restore_format import (
     input_lines,
     nft_batch_message,
@@ -55,6 +58,53 @@ def test_split_params_quotes_and_escapes() -> None:
     assert split_params('a""b') == ["a", "b"]
     assert split_params('"ab"cd') == ["ab", "cd"]
     assert split_params("x\ry") == ["x\ry"]  # only space, tab and newline separate
+
+
+def _add_param_to_argv(text: str) -> list[str] | str:
+    """``add_param_to_argv`` character by character, as xshared.c reads a line."""
+    params: list[str] = []
+    buf: list[str] = []
+    quote_open = escaped = False
+    for ch in text:
+        if quote_open:
+            if escaped:
+                buf.append(ch)
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quote_open = False
+                params.append("".join(buf))
+                buf = []
+            else:
+                buf.append(ch)
+        elif ch == '"':
+            quote_open = True
+        elif ch in " \t\n":
+            if buf:
+                params.append("".join(buf))
+                buf = []
+        else:
+            buf.append(ch)
+        if len(buf) >= 1024:
+            return "Parameter too long!"
+    if buf:
+        params.append("".join(buf))
+    return params
+
+
+def test_split_params_as_add_param_to_argv() -> None:
+    rng = random.Random(5)
+    alphabet = ["a", "b", " ", "\t", "\n", '"', "\\", "\r", "\x0b", "é", "\u2003"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20000)]
+    texts += ['"' + "x" * 1023, '"' + "x" * 1022 + '"', "a" * 1023 + " " + "\\" * 2047 + "b"]
+    texts += ['"' + "\\x" * 1023 + '"', 'x "' + "y" * 1024]
+    for text in texts:
+        try:
+            got: list[str] | str = split_params(text)
+        except ParameterProblem as err:
+            got = str(err)
+        assert got == _add_param_to_argv(text), repr(text)
 
 
 def test_split_params_too_long() -> None:

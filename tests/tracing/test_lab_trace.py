@@ -7,7 +7,7 @@ from ipaddress import IPv4Address
 
 import pytest
 
-from nflab.trace.report import Connection, Report
+from nflab.trace.report import Connection, Path, Report
 from trace_bench import Bench
 
 
@@ -18,9 +18,10 @@ def bench() -> Iterator[Bench]:
     b.close()
 
 
-def flows(conn_path: object) -> list[tuple[str, int, str, int]]:
-    legs = getattr(conn_path, "legs")
-    return [(str(leg.flow.src), leg.flow.sport, str(leg.flow.dst), leg.flow.dport) for leg in legs]
+def flows(path: Path | None) -> list[tuple[str, int, str, int]]:
+    assert path is not None
+    return [(str(leg.flow.src), leg.flow.sport, str(leg.flow.dst), leg.flow.dport)
+            for leg in path.legs]
 
 
 def only_connection(report: Report) -> Connection:

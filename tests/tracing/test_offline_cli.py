@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -164,3 +165,49 @@ def test_a_real_5000_rule_dump_loads_and_traces_quickly(capsys: pytest.CaptureFi
         "--dport 22 -j ACCEPT -> ACCEPT" in out
     assert "-> forwarded through eth1.96" in out
     assert spent < 2.0  # CPU seconds, generous for a loaded test machine (bench: ~0.5 s)
+
+
+def test_json_keys_are_the_documented_ones(dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/trace-schema.md lists these keys; every one is always present."""
+    _, out, _ = trace(capsys, "--ruleset", str(dump), "--interfaces", IFACES, "--json",
+                      "tcp 198.51.100.9:40000 > 203.0.113.1:80 in eth0")
+    data = json.loads(out)
+    packet = data["packets"][0]
+    hop = packet["hops"][0]
+    hook = hop["hooks"][0]
+    step = hook["tables"][0]["steps"][0]
+    conn = data["connections"][0]
+    assert set(data) == {"schema", "packets", "connections"}
+    assert set(packet) == {"id", "summary", "packet", "hops", "fate", "where", "explanation",
+                           "connection", "direction", "answers"}
+    assert set(packet["packet"]) == {"proto", "src", "dst", "sport", "dport", "tcp_flags",
+                                     "icmp_type", "icmp_code", "icmp_id", "ttl", "tos", "length",
+                                     "payload_length", "quoted"}
+    assert set(hop) == {"hop", "machine", "time", "origin", "in", "hooks", "routing_rewrites",
+                        "fate", "device", "explanation"}
+    assert set(hook) == {"hook", "in", "out", "verdict", "tables", "conntrack", "nat", "rewrites",
+                         "rewritten_by", "mark"}
+    assert set(hook["tables"][0]) == {"table", "hook", "verdict", "decided_by", "steps"}
+    assert set(step) == {"table", "chain", "rule", "event", "verdict", "target", "text"}
+    assert set(hook["conntrack"]["after"]) == {"state", "entry", "direction", "tcp_state",
+                                               "status", "original", "reply"}
+    assert set(hook["nat"]) == {"manip", "target", "rule", "original", "reply"}
+    assert set(conn) == {"id", "flow", "client", "server", "request", "reply", "packets"}
+    assert set(conn["request"]) == {"packet", "start", "end", "fate", "explanation", "legs",
+                                    "nat_steps"}
+    assert set(conn["request"]["nat_steps"][0]) == {"machine", "hook", "target", "rule", "changed"}
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "trace-schema.md").read_text()
+    for key in ("routing_rewrites", "rewritten_by", "decided_by", "nat_steps", "payload_length"):
+        assert f"`{key}`" in doc
+
+
+def test_invalid_and_colour(dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--ruleset", str(dump), "--interfaces", IFACES]
+    _, out, _ = trace(capsys, *args, "--brief",
+                      "tcp 198.51.100.9:80 > 203.0.113.1:50000 in eth0 syn,ack")
+    assert "conntrack found it INVALID (no connection it could belong to)" in out
+    _, plain, _ = trace(capsys, *args, "--color", "never", "tcp 1.1.1.1:1 > 203.0.113.1:22 in eth0")
+    _, coloured, _ = trace(capsys, *args, "--color", "always",
+                           "tcp 1.1.1.1:1 > 203.0.113.1:22 in eth0")
+    assert "\x1b[" not in plain and "\x1b[1;31mDROP\x1b[0m" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain

@@ -72,6 +72,7 @@ def test_flows_summaries_and_changes() -> None:
     assert flow_of(a).reversed() == flow_of(parse_packet("tcp 10.0.0.1:22 > 192.0.2.1:40000").packet)
     from dataclasses import replace
 
+    assert a.tcp is not None
     b: Packet = replace(a, ip=replace(a.ip, dst=IPv4Address("10.1.0.1"), ttl=63),
                         l4=replace(a.tcp, dport=8080))
     assert [(c.field, c.old, c.new) for c in changes(a, b)] == [

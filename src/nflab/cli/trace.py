@@ -27,7 +27,7 @@ Several packets: separate them with `;` or give each as one quoted argument.
 """
 
 
-def add_trace_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_trace_command(commands: argparse._SubParsersAction) -> None:
     trace = commands.add_parser(
         "trace",
         help="trace packets through a rule set dump, or replay a capture",

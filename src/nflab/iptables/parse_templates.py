@@ -211,7 +211,7 @@ class Template:
             found = parse_address_list(argv[index], self.names)
         except Exception:
             return None
-        return found
+        return found if len(found) == len(learnt) else None
 
     def counters(self, argv: Sequence[str]) -> tuple[int, int] | None:
         """``-c PKTS BYTES`` of the line as the parse reads them, None when it would differ."""
@@ -237,8 +237,23 @@ _OTHER_MUTABLE_FIELDS = tuple(
 _TEMPLATES: dict[tuple[object, ...], object] = {}
 
 
-def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
+Shape = tuple[tuple[str | None, ...], tuple[int, ...]]
+# the last line's shape: a restore asks for it again when it learns from the line
+_LAST_SHAPE: list[tuple[tuple[str, ...], int, Shape]] = []
+
+
+def shape(argv: Sequence[str]) -> Shape:
     """The key of a command line: every word after a value word is a placeholder."""
+    words, known = tuple(argv), len(_VALUE_WORDS) + len(_PAIR_WORDS)  # the sets only grow
+    last = _LAST_SHAPE[0] if _LAST_SHAPE else None
+    if last is not None and last[1] == known and last[0] == words:
+        return last[2]
+    found = _shape(words)
+    _LAST_SHAPE[:] = [(words, known, found)]
+    return found
+
+
+def _shape(argv: tuple[str, ...]) -> Shape:
     # the indices i + 1 of the words after value words argv[i], 1 <= i < len - 1
     positions = tuple(compress(range(2, len(argv) + 1), map(_VALUE_WORDS.__contains__, argv[1:-1])))
     if (_PAIR_WORDS and not _PAIR_WORDS.isdisjoint(argv)) or (
@@ -246,14 +261,14 @@ def shape(argv: Sequence[str]) -> tuple[tuple[str | None, ...], tuple[int, ...]]
     ):
         positions = tuple(_taken_values(argv))  # a value word that is itself a value
     if not positions:
-        return tuple(argv), ()
+        return argv, ()
     key: list[str | None] = list(argv)
     for i in positions:
         key[i] = None
     return tuple(key), positions
 
 
-def _taken_values(argv: Sequence[str]) -> list[int]:
+def _taken_values(argv: tuple[str, ...]) -> list[int]:
     positions: list[int] = []
     i, n = 1, len(argv)
     while i < n - 1:
@@ -280,8 +295,8 @@ def parse(
     argv: Sequence[str], names: Names, restore: bool, line: int, warnings: list[str] | None
 ) -> Command:
     """``parse_command``: a template's instance when one fits, else a full parse."""
-    key = (id(names), restore, shape(argv)[0])
-    template = _TEMPLATES.get(key)
+    argv_shape = shape(argv)
+    template = _TEMPLATES.get((id(names), restore, argv_shape[0]))
     if isinstance(template, Template) and template.names is names:
         cmd = instantiate(template, argv, warnings)
         if cmd is not None:
@@ -295,18 +310,25 @@ def parse(
         parser.cmd.warnings = warnings
     cmd = parser.parse()
     if isinstance(parser, _Recorder):
-        _learn(parser, argv, names, restore)
+        _learn(parser, argv, names, restore, argv_shape)
     return cmd
 
 
-def _learn(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> None:
+def _learn(
+    parser: _Recorder,
+    argv: Sequence[str],
+    names: Names,
+    restore: bool,
+    argv_shape: Shape,
+) -> None:
     cmd = parser.cmd
     values = parser.value_indices()
-    for index in parser.option_values():
-        _VALUE_WORDS.add(argv[index - 1])
+    known = len(_VALUE_WORDS), len(_PAIR_WORDS)
+    _VALUE_WORDS.update(argv[index - 1] for index in parser.option_values())
     if parser.counter_words():
         _PAIR_WORDS.add(argv[parser.counters[0] - 1])
-    key, positions = shape(argv)
+    # the line's shape again, if it has words that are values now
+    key, positions = argv_shape if known == (len(_VALUE_WORDS), len(_PAIR_WORDS)) else shape(argv)
     if len(_TEMPLATES) >= MAX_TEMPLATES:
         _TEMPLATES.clear()
     full_key = (id(names), restore, key)

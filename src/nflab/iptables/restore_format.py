@@ -15,7 +15,6 @@ from .rule import Counters
 FGETS_SIZE = 10240  # the line buffer of both programs
 PARAM_SIZE = 1024  # ``struct xt_param_buf``
 NFT_ERRMSG_SIZE = 1024  # ``nft_action``: the buffer the batch errors are written into
-_DELIMS = " \t\n"
 
 
 def input_lines(text: str) -> list[str]:
@@ -43,6 +42,7 @@ _SPLIT_AS_PYTHON = re.compile(
 
 def split_params(text: str) -> list[str]:
     """``add_param_to_argv``: words split on blanks, ``"..."`` quoting with ``\\`` escapes."""
+    # printable ASCII but its newline (the usual line) needs no closer look
     plain = text.isascii() and '"' not in text and text.rstrip("\n").isprintable()
     if plain or _SPLIT_AS_PYTHON.search(text) is None:
         # no quote, and no blank but space, tab and newline: str.split() splits alike
@@ -51,34 +51,24 @@ def split_params(text: str) -> list[str]:
             raise ParameterProblem("Parameter too long!")
         return params
     params = []
-    buf: list[str] = []
-    quote_open = escaped = False
-    for ch in text:
-        if quote_open:
-            if escaped:
-                buf.append(ch)
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quote_open = False
-                params.append("".join(buf))  # a closing quote always ends a word, even ""
-                buf = []
-            else:
-                buf.append(ch)
-        elif ch == '"':
-            quote_open = True
-        elif ch in _DELIMS:
-            if buf:
-                params.append("".join(buf))
-                buf = []
+    for before, quoted, _, closed, plain in _WORD.findall(text):
+        if plain:
+            word = plain
         else:
-            buf.append(ch)
-        if len(buf) >= PARAM_SIZE:
+            word = before + (_ESCAPED.sub(r"\1", quoted) if "\\" in quoted else quoted)
+            if not word and not closed:
+                continue  # an empty word only ends where its quote closes
+        if len(word) >= PARAM_SIZE:
             raise ParameterProblem("Parameter too long!")
-    if buf:
-        params.append("".join(buf))
+        params.append(word)
     return params
+
+
+# A word of add_param_to_argv: characters up to a blank or a quote; a quote opens a part
+# (``\\`` escapes the next character) that its closing quote, or the end, ends -- and the
+# word with it (``"ab"cd`` is two words). A lone backslash at the very end escapes nothing.
+_WORD = re.compile(r'([^ \t\n"]*)"((?:[^"\\]|\\.)*)(\\?)("?)|([^ \t\n"]+)', re.DOTALL)
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
 def _strtok(buf: list[str], pos: int, delims: str) -> tuple[str | None, int]:

@@ -222,7 +222,23 @@ class RuleShapes:
         self.nft = executor.flavour.is_nft
         self.names = names
         self._shapes: dict[int, LineShape] = {}  # by id of the template (kept alive)
+        self._by_length: dict[int, list[LineShape]] = {}
         self._last: LineShape | None = None
+
+    def _find(self, argv: Sequence[str]) -> LineShape | None:
+        """The shape this line fits. Any will do: a line fitting a template parses as its
+        learnt line did (parse_templates.py), whichever template its shape key names."""
+        candidates = self._by_length.get(len(argv))
+        if not candidates:
+            return None  # the usual answer for a line of its own (kube-proxy's chains)
+        if len(candidates) > 4:
+            template = lookup(argv, self.names, True)
+            found = self._shapes.get(id(template))
+            return found if found is not None and found.template is template else None
+        for shape in candidates:
+            if shape.literal(argv) == shape.words:
+                return shape
+        return None
 
     def append(self, argv: Sequence[str]) -> bool:
         """Append the line's rule as the full path would, when its shape is known and its
@@ -230,9 +246,8 @@ class RuleShapes:
         shape = self._last
         # the last shape first (the Template's fits, inline: this runs for every line)
         if shape is None or len(argv) != shape.length or shape.literal(argv) != shape.words:
-            template = lookup(argv, self.names, True)
-            found = self._shapes.get(id(template))
-            if found is None or found.template is not template:
+            found = self._find(argv)
+            if found is None:
                 return False
             shape = self._last = found
         rule = shape.build(argv)
@@ -264,16 +279,16 @@ class RuleShapes:
         chain = self.executor.table.chains.get(cmd.chain)
         if chain is None or not chain.rules or chain.rules[-1] is not cmd.rules[0]:
             return  # refused, or held back: nothing was appended
+        if self._find(argv) is not None:
+            return  # known: its values were unusual
         template = lookup(argv, self.names, True)
         if template is None or not template.fits(argv):
-            return
-        known = self._shapes.get(id(template))
-        if known is not None and known.template is template:
             return
         shape = self._shape(template, cmd.chain, chain.rules[-1], chain.builtin)
         # what it builds for this very line must be what the full path stored
         if shape is not None and shape.build(argv) == chain.rules[-1]:
             self._shapes[id(template)] = shape
+            self._by_length.setdefault(template.length, []).append(shape)
             self._last = shape
 
     def _shape(

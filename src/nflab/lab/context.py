@@ -28,11 +28,14 @@ class Context:
     ns_name: str = ""  # "" is the machine's initial namespace
     process: Process | None = None
     cwd: str = "/root"
+    ns_handle: NsHandle | None = None  # the namespace entered, even once its name is deleted
 
     # -- the Host/System protocols ---------------------------------------------------------
 
     @property
     def ns(self) -> NsHandle:
+        if self.ns_handle is not None:
+            return self.ns_handle
         return self.machine.namespace(self.ns_name)
 
     @property
@@ -53,7 +56,7 @@ class Context:
     # -- derived contexts --------------------------------------------------------------
 
     def in_netns(self, name: str) -> Context:
-        return replace(self, ns_name=name)
+        return replace(self, ns_name=name, ns_handle=self.machine.namespace(name))
 
     def spawn(self, name: str, body: Callable[[Context], int]) -> Process:
         """Start a process running ``body`` (a background job, a server)."""

@@ -103,9 +103,24 @@ class Machine:
         return handle
 
     def remove_namespace(self, name: str) -> None:
-        """``ip netns delete NAME``: the namespace goes with its name (no process keeps it)."""
+        """``ip netns delete NAME``: the name goes, and the namespace with it unless a
+        process still runs in it: then it stays, nameless, until the last one exits
+        (its veth ends, and their peers outside, stay too)."""
         handle = self.namespaces.pop(name)
-        self.network.remove_namespace(handle)
+        if not handle.processes:
+            self.network.remove_namespace(handle)
+
+    def enter_namespace(self, name: str) -> NsHandle:
+        """A process enters namespace ``name`` (``setns``) and holds it while it runs."""
+        handle = self.namespaces[name]
+        handle.processes += 1
+        return handle
+
+    def leave_namespace(self, handle: NsHandle) -> None:
+        """The process has exited: a namespace whose name is gone goes with its last one."""
+        handle.processes -= 1
+        if not handle.processes and all(h is not handle for h in self.namespaces.values()):
+            self.network.remove_namespace(handle)
 
     def fs_for(self, ns_name: str) -> Filesystem:
         """The files as a process in namespace ``ns_name`` sees them (its /proc/sys/net)."""

@@ -38,6 +38,7 @@ class NsHandle:
     netns: Netns
     ip: IpStack
     transport: Any = None
+    processes: int = 0  # processes running in it (``ip netns exec``): they keep it alive
 
 
 class Network:

@@ -44,6 +44,16 @@ class Signal:
             self.scheduler.wake(proc)
 
 
+def _gate() -> threading.Lock:
+    """A semaphore that starts at 0 and never counts above 1 (every release of the baton
+    or of a process's turn is matched by one acquire): a lock taken at once, released by
+    the other thread. A plain lock hands over about three times faster than
+    ``threading.Semaphore``, which is a Condition written in Python."""
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 class Process:
     """A simulated process: a thread that runs only while it holds the baton."""
 
@@ -57,7 +67,7 @@ class Process:
         self.body = body
         self.status: int | None = None
         self.exited = Signal(scheduler)
-        self._go = threading.Semaphore(0)
+        self._go = _gate()
         self._killed = False
         self._woken = False
         self._thread = threading.Thread(target=self._main, name=f"nflab-{name}-{self.pid}", daemon=True)
@@ -147,7 +157,7 @@ class Scheduler:
         self._queue: list[_Event] = []
         self._seq = itertools.count()
         self._pids = itertools.count(1000)
-        self._baton = threading.Semaphore(0)
+        self._baton = _gate()
         self.processes: list[Process] = []
         self.crashes: list[tuple[str, BaseException]] = []
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..iptables.addresses import interface_matches
 from ..iptables.extension import find_match, find_target
@@ -67,14 +68,76 @@ def ip_header_matches(rule: Rule, skb: Skb) -> bool:
     return True
 
 
-def _rule_matches(rule: Rule, skb: Skb, env: Env) -> bool:
-    if not ip_header_matches(rule, skb):
+# The evaluation form of a rule: the address tests inline (mask, network, inverted, for
+# source and destination), the rest (interfaces, protocol, fragment, the match extensions
+# looked up once) in a tuple, None when the rule tests nothing else. ``ip_packet_match``
+# does the same tests; a mismatch is ``(addr & mask != net) != inverted``.
+Rest = tuple[str, bool, str, bool, int, bool, bool, bool, tuple[tuple[Any, Any], ...]]
+Compiled = tuple[int, int, bool, int, int, bool, Rest | None]
+
+
+def _compile(rule: Rule) -> Compiled:
+    inv = rule.inv
+    rest: Rest | None = None
+    if rule.iface_in or rule.iface_out or rule.proto or rule.fragment or rule.matches or inv - {"s", "d"}:
+        matches = tuple((find_match(m.name), m.value) for m in rule.matches)
+        rest = (rule.iface_in, "i" in inv, rule.iface_out, "o" in inv, rule.proto, "p" in inv,
+                rule.fragment, "f" in inv, matches)
+    src, dst = rule.src, rule.dst
+    return (src.mask, int(src.addr), "s" in inv, dst.mask, int(dst.addr), "d" in inv, rest)
+
+
+def compiled_rules(chain: Chain) -> list[Compiled]:
+    """The chain's rules in evaluation form, built once per version of the chain."""
+    cache = chain.compiled
+    rules = chain.rules
+    if cache is None or cache[0] is not rules or len(cache[1]) != len(rules):
+        cache = chain.compiled = (rules, [_compile(rule) for rule in rules])
+    compiled: list[Compiled] = cache[1]
+    return compiled
+
+
+def _rest_matches(rest: Rest, skb: Skb, env: Env) -> bool:
+    iface_in, inv_in, iface_out, inv_out, proto, inv_proto, fragment, inv_frag, matches = rest
+    if iface_in and interface_matches(iface_in, skb.in_iface) == inv_in:
         return False
-    for m in rule.matches:
-        ext = find_match(m.name)
-        if ext is None or not ext.matches(m.value, skb, env):
-            return False
-    return True
+    if iface_out and interface_matches(iface_out, skb.out_iface) == inv_out:
+        return False
+    ip = skb.packet.ip
+    if proto and (ip.proto == proto) == inv_proto:
+        return False
+    if fragment and (ip.frag_offset != 0) == inv_frag:
+        return False
+    for ext, value in matches:  # (a plain loop: all() with a generator costs more per rule)
+        if ext is None or not ext.matches(value, skb, env):
+            break
+    else:
+        return True
+    return False
+
+
+def _next_match(table: Table, chain: Chain, index: int, skb: Skb, env: Env, tracer: Tracer | None) -> int:
+    """The first rule from ``index`` on that matches the packet: its index, ``len`` when
+    none does, -1 when a match could not read the packet (``acpar.hotdrop``)."""
+    ip = skb.packet.ip
+    src, dst = int(ip.src), int(ip.dst)
+    compiled = compiled_rules(chain)
+    counters = chain.counters
+    for i in range(index, len(compiled)):
+        smask, snet, sinv, dmask, dnet, dinv, rest = compiled[i]
+        if ((src & smask) != snet) == sinv and ((dst & dmask) != dnet) == dinv:
+            if rest is None:
+                return i
+            env.current_rule = counters[i]  # one object per rule slot: its state key
+            if _rest_matches(rest, skb, env):
+                return i
+            if skb.hotdrop:
+                if tracer:
+                    tracer(Step(table.name, chain.name, "hotdrop", i + 1, "DROP", chain.rules[i]))
+                return -1
+        if tracer:
+            tracer(Step(table.name, chain.name, "miss", i + 1, "", chain.rules[i]))
+    return len(compiled)
 
 
 def _count_policy(chain: Chain, length: int) -> None:
@@ -108,17 +171,13 @@ def run_chain(
             name, index = stack.pop()
             chain = table.chains[name]
             continue
-        rule = chain.rules[index]
-        env.current_rule = chain.counters[index]  # one object per rule slot: its state key
-        if not _rule_matches(rule, skb, env):
-            if skb.hotdrop:  # a match could not read the packet (``acpar.hotdrop``)
-                if tracer:
-                    tracer(Step(table.name, chain.name, "hotdrop", index + 1, "DROP", rule))
-                return XtVerdict.DROP
-            if tracer:
-                tracer(Step(table.name, chain.name, "miss", index + 1, "", rule))
-            index += 1
+        index = _next_match(table, chain, index, skb, env, tracer)
+        if index < 0:
+            return XtVerdict.DROP
+        if index >= len(chain.rules):
             continue
+        rule = chain.rules[index]
+        env.current_rule = chain.counters[index]
         chain.counters[index].add(length)
         target = rule.target
         if tracer:

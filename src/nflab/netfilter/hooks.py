@@ -19,7 +19,7 @@ Connection tracking runs only while some rule in the namespace needs it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..iptables.extension import find_match, find_target
 from ..iptables.rule import TargetEntry
@@ -28,7 +28,8 @@ from .engine import Tracer, run_chain
 from .nat import nat_hook
 from .skb import CtState, Env, Skb, XtVerdict
 from .state import NetfilterState
-from .tables import Ruleset
+from .tables import Ruleset, Table
+from .tracelog import legacy_tracer
 
 STAGES: dict[str, tuple[str, ...]] = {
     "PREROUTING": ("raw", "conntrack", "mangle", "nat"),
@@ -73,6 +74,8 @@ class HookRunner:
     timeouts: Callable[[], Timeouts]
     _cache_key: tuple[int, int] | None = None
     _cache_value: bool = False
+    _plan_key: tuple[int, int] | None = None
+    _plan: dict[tuple[str, str], tuple[tuple[Ruleset, Table], ...]] = field(default_factory=dict)
 
     def tracking(self) -> bool:
         key = (self.netfilter.nft.generation, self.netfilter.legacy.generation)
@@ -102,13 +105,33 @@ class HookRunner:
                 return verdict
         return XtVerdict.ACCEPT
 
+    def _hooked(self, name: str, hook: str) -> tuple[tuple[Ruleset, Table], ...]:
+        """The tables called ``name`` whose ``hook`` chain is registered, nft first: worked
+        out once per version of the rulesets (every packet asks)."""
+        key = (self.netfilter.nft.generation, self.netfilter.legacy.generation)
+        if key != self._plan_key:
+            self._plan_key, self._plan = key, {}
+        found = self._plan.get((name, hook))
+        if found is None:
+            found = tuple(
+                (ruleset, table)
+                for ruleset in (self.netfilter.nft, self.netfilter.legacy)
+                if (table := ruleset.get(name)) is not None
+                and hook in table.chains
+                and table.chains[hook].hooked
+            )
+            self._plan[(name, hook)] = found
+        return found
+
     def _tables(self, name: str, hook: str, skb: Skb, env: Env, tracer: Tracer | None) -> XtVerdict:
-        for ruleset in (self.netfilter.nft, self.netfilter.legacy):
-            table = ruleset.get(name)
-            if table is None or hook not in table.chains or not table.chains[hook].hooked:
-                continue
+        for ruleset, table in self._hooked(name, hook):
             skb.table = name
-            verdict = run_chain(table, hook, skb, env, tracer)
+            walk_tracer = tracer
+            if ruleset is self.netfilter.legacy and (skb.trace or name == "raw"):
+                # a traced packet's matched entries go to the kernel log (``trace_packet``);
+                # raw is where ``-j TRACE`` turns tracing on, in the middle of a walk
+                walk_tracer = legacy_tracer(table, skb, env, tracer)
+            verdict = run_chain(table, hook, skb, env, walk_tracer)
             if verdict is not XtVerdict.ACCEPT:
                 return verdict
         return XtVerdict.ACCEPT

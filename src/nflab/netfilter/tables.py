@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..iptables.rule import Counters, Rule
 
@@ -44,6 +45,9 @@ class Chain:
     # ``-X`` removes empty ACCEPT base chains again. Unregistered chains see no packets.
     hooked: bool = True
     counted: bool = True
+    # the engine's evaluation form of ``rules`` (see engine.compiled_rules); a live chain's
+    # rules are never edited in place (commands edit clones), so it stays valid
+    compiled: Any = field(default=None, compare=False, repr=False)
 
     @property
     def builtin(self) -> bool:

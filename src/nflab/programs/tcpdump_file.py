@@ -16,8 +16,14 @@ from dataclasses import dataclass
 
 from ..lab.files import Filesystem
 from ..packet.pcap import (
-    DEFAULT_SNAPLEN, FILE_HEADER_LENGTH, MAGIC_NSEC, MAGIC_USEC, RECORD_HEADER_LENGTH,
-    PcapRecord, file_header, record_bytes,
+    DEFAULT_SNAPLEN,
+    FILE_HEADER_LENGTH,
+    MAGIC_NSEC,
+    MAGIC_USEC,
+    RECORD_HEADER_LENGTH,
+    PcapRecord,
+    file_header,
+    record_bytes,
 )  # fmt: skip
 
 BLOCK = 4096  # the file's st_blksize: the stdio buffer of the dump file

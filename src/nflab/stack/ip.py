@@ -26,8 +26,6 @@ from .netns import Netns
 from .routing import Lookup
 
 LOOPBACK = IPv4Network("127.0.0.0/8")
-ZERONET = IPv4Network("0.0.0.0/8")
-MULTICAST = IPv4Network("224.0.0.0/4")
 LIMITED_BROADCAST = IPv4Address("255.255.255.255")
 
 
@@ -177,19 +175,21 @@ class IpStack:
         """``ip_route_input_slow``: martians, local delivery, forwarding."""
         ip = skb.packet.ip
         sysctls = self.netns.sysctls
-        localnet = dev == "lo" or sysctls.conf(dev, "route_localnet")
-        if ip.src in MULTICAST or ip.src == LIMITED_BROADCAST or ip.src in ZERONET:
+        # the first byte decides: 0/8, 127/8, 224/4 (and the limited broadcast)
+        src_net, dst_net = int(ip.src) >> 24, int(ip.dst) >> 24
+        if 224 <= src_net < 240 or ip.src == LIMITED_BROADCAST or src_net == 0:
             return self._fate(skb, "dropped", f"martian source {ip.src} on {dev}")
-        if ip.dst in ZERONET:
+        if dst_net == 0:
             return self._fate(skb, "dropped", f"martian destination {ip.dst} on {dev}")
-        if ip.dst in LOOPBACK and not localnet:
+        localnet = 127 not in (src_net, dst_net) or dev == "lo" or sysctls.conf(dev, "route_localnet")
+        if dst_net == 127 and not localnet:
             return self._fate(
                 skb,
                 "dropped",
                 f"martian destination {ip.dst} on {dev}: 127.0.0.0/8 is only routed on lo "
                 f"unless net.ipv4.conf.{dev}.route_localnet=1",
             )
-        if ip.src in LOOPBACK and not localnet:
+        if src_net == 127 and not localnet:
             return self._fate(
                 skb,
                 "dropped",

@@ -50,15 +50,20 @@ class Netns(Links, Inet):
         # lo gets 127.0.0.1/8 when it first goes up (``inetdev_event``)
         self.add_interface("lo", LinkKind.LOOPBACK, mac=bytes(6), mtu=65536)
         self.env = self._make_env()
+        self._timeouts: tuple[int, Timeouts] | None = None
         self.hooks = HookRunner(self.netfilter, self.conntrack, self.timeouts)
 
     # -- what netfilter asks of the namespace --------------------------------------------
 
     def timeouts(self) -> Timeouts:
-        prefix = "net.netfilter."
-        return Timeouts(
-            {k[len(prefix):]: self.sysctls.get_int(k) for k in self.sysctls.values if k.startswith(prefix)}
-        )
+        """The ``net.netfilter.*`` sysctls, read again only after a sysctl write."""
+        generation = self.sysctls.generation
+        if self._timeouts is None or self._timeouts[0] != generation:
+            prefix = "net.netfilter."
+            values = self.sysctls.values
+            timeouts = Timeouts({k[len(prefix):]: self.sysctls.get_int(k) for k in values if k.startswith(prefix)})
+            self._timeouts = (generation, timeouts)
+        return self._timeouts[1]
 
     def address_type(self, addr: IPv4Address, dev: str | None = None) -> str:
         """``inet_addr_type``: the route type of an address (LOCAL, BROADCAST, UNICAST...)."""

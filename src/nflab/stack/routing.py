@@ -11,8 +11,10 @@ default rules do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any, SupportsIndex
 
 from .interfaces import IfAddr
 
@@ -65,10 +67,87 @@ class Lookup:
         return self.route.kind == "local"
 
 
+class RouteList(list[Route]):
+    """The routes, counting every change (through the list methods and item assignment;
+    not ``+=``) so that lookups can keep a prepared index."""
+
+    version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._changed()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._changed()
+
+    def append(self, route: Route) -> None:
+        super().append(route)
+        self._changed()
+
+    def insert(self, index: SupportsIndex, route: Route) -> None:
+        super().insert(index, route)
+        self._changed()
+
+    def remove(self, route: Route) -> None:
+        super().remove(route)
+        self._changed()
+
+    def extend(self, routes: Iterable[Route]) -> None:
+        super().extend(routes)
+        self._changed()
+
+    def pop(self, index: SupportsIndex = -1) -> Route:
+        route = super().pop(index)
+        self._changed()
+        return route
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        super().sort(*args, **kwargs)
+        self._changed()
+
+    def reverse(self) -> None:
+        super().reverse()
+        self._changed()
+
+
+# one table's routes as a lookup tries them: (network, netmask, route), longest prefix first,
+# then lowest metric, then the order they were added (the first of equals wins)
+Candidates = list[tuple[int, int, Route]]
+
+
 class Fib:
     def __init__(self) -> None:
-        self.routes: list[Route] = []
+        self._routes = RouteList()
         self.tables: set[str] = {"main"}  # a table exists once a route went into it
+        self._index: tuple[RouteList, int, dict[str, Candidates]] | None = None
+
+    @property
+    def routes(self) -> RouteList:
+        return self._routes
+
+    @routes.setter
+    def routes(self, routes: Iterable[Route]) -> None:
+        self._routes = RouteList(routes)
+
+    def _candidates(self, table: str) -> Candidates:
+        routes = self._routes
+        index = self._index
+        if index is None or index[0] is not routes or index[1] != routes.version:
+            by_table: dict[str, Candidates] = {}
+            for r in sorted(routes, key=lambda r: (-r.dst.prefixlen, r.metric)):
+                by_table.setdefault(r.table, []).append(
+                    (int(r.dst.network_address), int(r.dst.netmask), r)
+                )
+            index = self._index = (routes, routes.version, by_table)
+        return index[2].get(table, [])
 
     def add(self, route: Route) -> None:
         self.routes.append(route)
@@ -111,17 +190,14 @@ class Fib:
 
     def lookup(self, dst: IPv4Address, usable: object = None) -> Lookup | None:
         """Longest prefix in local, then main; ``usable(route)`` filters routes of down links."""
+        address = int(dst)
         for name in ("local", "main"):
-            best: Route | None = None
-            for r in self.routes:
-                if r.table != name or dst not in r.dst:
+            for network, netmask, r in self._candidates(name):
+                if address & netmask != network:
                     continue
                 if callable(usable) and not usable(r):
                     continue
-                if best is None or (r.dst.prefixlen, -r.metric) > (best.dst.prefixlen, -best.metric):
-                    best = r
-            if best is not None:
-                return Lookup(best, best.via, best.src)
+                return Lookup(r, r.via, r.src)
         return None
 
 

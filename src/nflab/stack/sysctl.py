@@ -88,6 +88,7 @@ class Sysctls:
     """Values by dotted name; interface keys appear and go with their interfaces."""
 
     def __init__(self) -> None:
+        self.generation = 0  # counts writes: readers may cache what they derive from values
         self.values: dict[str, str] = {}
         self.hidden: dict[str, str] = {}  # readable, not listed (deprecated names)
         self.explicit: set[str] = set()  # per-interface IPv4 keys set by hand
@@ -218,6 +219,7 @@ class Sysctls:
         """What writing ``text`` to the key's /proc/sys file does."""
         if not self.exists(key):
             raise SysctlError("ENOENT")
+        self.generation += 1
         if key in WRITE_ONLY:
             return  # ``route/flush``: the routing cache is flushed, nothing is kept
         old = self.get(key) or ""

@@ -102,9 +102,9 @@ def nat_made(hook_pass: HookPass, walks: tuple[TableWalk, ...]) -> NatMade | Non
     manip = "destination" if hook_pass.hook in _DST_HOOKS else "source"
     line = None
     for walk in walks:
-        if walk.table == "nat" and walk.decided_by is not None:
-            if walk.decided_by.event == "target":
-                line = walk.decided_by
+        decided = walk.decided_by
+        if walk.table == "nat" and decided is not None and decided.event == "target":
+            line = decided
     old_reply = before.reply_tuple if before is not None else after.original.reply()
     changed = after.reply_tuple != old_reply
     if line is None and not changed:

@@ -14,7 +14,15 @@ from ..packet.headers import ICMP, TCP, UDP, Packet
 from .flows import Change, Flow, proto_name, tcp_flag_names
 from .model import CtSnap
 from .report import (
-    Connection, HookView, HopView, NatMade, PacketView, Path, Report, RuleLine, TableWalk,
+    Connection,
+    HookView,
+    HopView,
+    NatMade,
+    PacketView,
+    Path,
+    Report,
+    RuleLine,
+    TableWalk,
 )  # fmt: skip
 
 SCHEMA = "nflab-trace/1"

@@ -76,7 +76,7 @@ class Hop:
         if self.last is not None:
             return self.last
         if self.passes and self.passes[-1].after is not None:
-            return self.passes[-1].after  # type: ignore[return-value]
+            return self.passes[-1].after
         return self.first
 
 

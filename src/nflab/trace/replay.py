@@ -7,6 +7,8 @@ packet whose source is one of the machine's addresses is sent by the machine
 itself (OUTPUT); any other arrives on the interface of the route back to its
 source (the connected network it comes from, or the default route's), so a
 capture of both directions of a router's traffic replays both ways.
+Packets delivered to the machine go no further: its sockets do not answer
+them (the capture holds whatever answers there were).
 
 The result: how many packets ended how (delivered, forwarded, dropped and
 where, ...), and every rule's packet and byte counts (the kernel's own
@@ -82,6 +84,8 @@ def replay(machine: OfflineMachine, capture: PcapFile, forced: str | None = None
             before(skb, fate)
 
     ip.observer = observe
+    deliver = ip.deliver
+    ip.deliver = lambda skb: None
     scheduler = machine.world.scheduler
     start = capture.records[0].timestamp if capture.records else 0.0
     try:
@@ -107,6 +111,7 @@ def replay(machine: OfflineMachine, capture: PcapFile, forced: str | None = None
             del watched[id(skb)]
     finally:
         ip.observer = before
+        ip.deliver = deliver
     result.rules = rule_hits(machine, flavour)
     return result
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .canvas import paint
 from .diagram import render as render_diagram
-from .hookview import gained
 from .flows import Change
+from .hookview import gained
 from .model import CtSnap
 from .report import Connection, HookView, HopView, PacketView, Report, RuleLine, TableWalk
 
@@ -228,6 +228,8 @@ def _ct_line(before: CtSnap | None, after: CtSnap | None) -> str:
         if after.original is not None:
             fresh = "new " if "CONFIRMED" not in after.status else ""
             parts.append(f"{fresh}entry {after.conn}: {after.original.fields()}")
+            if after.reply_tuple is not None:
+                parts.append(f"reply {after.reply_tuple.fields()}")
     new = gained(before, after)
     if before is not None and before.state != after.state:
         parts.append(f"{before.state} -> {after.state}")

@@ -178,7 +178,10 @@ class Driver:
             inner = self.on_machine(replace(command, machine=request.machine, text=request.text))
         finally:
             report = tuple(stop())
-        return Outcome(command, (*inner.actual, "", *report))
+        # the command's status line goes last, after the report, where a status belongs
+        lines = inner.actual[:-1] if inner.status else inner.actual
+        status = (f"[{inner.status}]",) if inner.status else ()
+        return Outcome(command, (*lines, "", *report, *status), inner.status)
 
     def connect(self, args: list[str]) -> None:
         ends = [a.partition(":") for a in args]

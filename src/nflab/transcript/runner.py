@@ -66,11 +66,8 @@ class SimulatedLab:
         self.world.sleep(seconds)
 
     def copy_in(self, machine: str, path: str, data: bytes) -> None:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise LabError(f"copy: {path}: not UTF-8 text (simulated files hold text)") from None
-        self.world.copy_in(machine, path, text)
+        # any bytes: what is not UTF-8 is kept as surrogate escapes (see nflab.lab.files)
+        self.world.copy_in(machine, path, data.decode("utf-8", "surrogateescape"))
 
     def reboot(self, machine: str) -> None:
         reboot(self.world, machine)  # see nflab.lab.reboot

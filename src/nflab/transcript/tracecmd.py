@@ -3,8 +3,8 @@
 Forms::
 
     lab# trace [-v|-vv] MACHINE# COMMAND   run COMMAND on MACHINE, tracing every packet of
-                                           the lab meanwhile; its output (and [N]), a
-                                           blank line, then the report
+                                           the lab meanwhile; its output, a blank line,
+                                           the report, and the command's [N] last
     lab# trace on [-v|-vv]                 trace from here ...
     lab# trace off                         ... to here: the report is this line's output
 
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ..lab.world import LabError
-from .model import COMMAND_LINE
+from .model import COMMAND_LINE, STATUS_LINE
 
 REPORT_HEAD = re.compile(r"trace: \d+ packets?, \d+ connections?")
 USAGE = "usage: lab# trace [-v|-vv] MACHINE# COMMAND, lab# trace on [-v|-vv], lab# trace off"
@@ -57,11 +57,14 @@ def parse_trace(text: str) -> TraceRequest:
 
 
 def before_report(expected: tuple[str, ...]) -> tuple[str, ...]:
-    """The expected lines before the report (what the real kernel can be held to)."""
+    """The expected lines without the report (what the real kernel can be held to): those
+    before it, and the command's ``[N]`` after it."""
     for n, line in enumerate(expected):
         if REPORT_HEAD.fullmatch(line):
             head = list(expected[:n])
             while head and not head[-1]:
                 head.pop()
+            if STATUS_LINE.fullmatch(expected[-1]):
+                head.append(expected[-1])
             return tuple(head)
     return expected

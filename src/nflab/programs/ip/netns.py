@@ -104,8 +104,10 @@ def netns_exec(ip: Ip, rest: list[str]) -> int:
         raise ip.fail(f'exec of "{argv[0]}" failed: No such file or directory', 1)
     child = Io(stdin=ip.io.stdin, sink=ip.io._emit)
     ip.io.stdin = ""
+    held = ip.machine.enter_namespace(name)  # the exec'd program runs in it: it lives on
     try:
         status = program(argv, child, ip.system.in_netns(name))  # type: ignore[attr-defined]
     finally:
         child.flush()
+        ip.machine.leave_namespace(held)
     return status
