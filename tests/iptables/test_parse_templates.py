@@ -22,7 +22,8 @@ from shared import shared_path
 _POOL_TEXT = (
     "10.0.0.1 10.0.0.0/8 1.2.3.4/255.0.255.0 localhost 10.1 0/0 1.2.3.4,5.6.7.8 80 1:1024 ssh"
     " http : 65536 0x10 nope -1 ! 22,80 1.2.3.4-1.2.3.9 0x1/0xff 7 eth0 + DEFAULT foo 1/sec"
-    " ESTABLISHED"
+    " ESTABLISHED DROP ACCEPT RETURN QUEUE LOG MARK INPUT OUTPUT PREROUTING POSTROUTING FOO"
+    " ALongChainNameThatIsTooLong1234"
 )
 POOL = [*shlex.split(_POOL_TEXT), ""]
 
@@ -87,7 +88,7 @@ def test_a_template_is_learnt_and_reused() -> None:
     parse_command(first, names)
     parse_command(first, names)  # a shape's template is made the second time it comes
     key, positions = parse_templates.shape(second)
-    assert positions == (4, 8)
+    assert positions == (2, 4, 8, 10)  # the chain, the address, the port, the target
     learnt = parse_templates._TEMPLATES.get((id(names), False, key))
     assert isinstance(learnt, parse_templates.Template)
     assert parse_command(second, names) == parse_uncached(second, names)
@@ -113,5 +114,5 @@ def test_counters_are_values(restore: bool) -> None:
     parse_command(argv, names)
     parse_command(argv, names)
     key, positions = parse_templates.shape(argv)
-    assert positions == (4, 5)
+    assert positions == (2, 4, 5, 7)  # the chain, the counters, the target
     assert isinstance(parse_templates._TEMPLATES.get((id(names), False, key)), parse_templates.Template)

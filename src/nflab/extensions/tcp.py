@@ -179,6 +179,13 @@ class TcpMatch(MatchExtension):
             return replace(base, flg_mask=expr.mask, flg_cmp=expr.cmp, inv=inv)
         return decode_ports(base, expr)
 
+    def port_bounds(self, value: Tcp) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The ports a packet needs (an inverted range: any port)."""
+        return (
+            FULL_RANGE if "sport" in value.inv else value.spts,
+            FULL_RANGE if "dport" in value.inv else value.dpts,
+        )
+
     def matches(self, value: Tcp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``tcp_mt``: ports in range, flags under mask, options present."""
         if skb.fragoff:

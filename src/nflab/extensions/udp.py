@@ -85,6 +85,13 @@ class UdpMatch(MatchExtension):
     def nft_reads_back_same(self, value: Udp, proto: int) -> bool:
         return proto == IPPROTO_UDP and ports_read_back_same(value)
 
+    def port_bounds(self, value: Udp) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The ports a packet needs (an inverted range: any port)."""
+        return (
+            FULL_RANGE if "sport" in value.inv else value.spts,
+            FULL_RANGE if "dport" in value.inv else value.dpts,
+        )
+
     def matches(self, value: Udp, skb: Skb, env: Env) -> bool:
         """xt_tcpudp ``udp_mt``."""
         if skb.fragoff:

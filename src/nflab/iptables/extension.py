@@ -158,6 +158,12 @@ class MatchExtension(Extension):
         """Does the packet match (the packet path calls this)."""
         raise NotImplementedError(f"nflab cannot evaluate match {self.name} yet")
 
+    def port_bounds(self, value: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """For the engine's classifier: the source and destination port ranges outside of
+        which this match never matches a (non-fragment) packet, without side effects;
+        None when the match does not test ports that way."""
+        return None
+
     def nft_native(self, value: Any, proto: int) -> tuple[Any, ...] | None:
         """iptables-nft only (``nft.c: add_match``): the native nf_tables expressions
         this match is stored as, or None when it is kept as an xt match (the default).

@@ -305,6 +305,8 @@ class Parser:
     def _main_option(self, c: str, arg: str | None, invert: bool) -> bool:
         """Handle a main option; True means 'continue without resetting invert'."""
         cmd, cur = self.cmd, self.cursor
+        if c in ("A", "C", "D", "R", "I"):
+            self._took_value("A", arg)  # the chain of a rule command
         if c == "A":
             self._add_command(Cmd.APPEND, Cmd.NONE, invert)
             cmd.chain = arg
@@ -397,10 +399,12 @@ class Parser:
             self._set_option("j", invert)
             self.goto = True
             cmd.jumpto = _parse_target_name(arg)
+            self._took_value("j", arg)
         elif c == "j":
             assert arg is not None
             self._set_option("j", invert)
             self._command_jump(arg)
+            self._took_value("j", arg)
         elif c in ("i", "o"):
             assert arg is not None
             if arg == "":
@@ -539,7 +543,7 @@ class Parser:
         loaded.ext.parse(call)
 
     def _took_value(self, letter: str, arg: str | None) -> None:
-        """``-s``, ``-d`` or ``-c`` just took ``arg`` as its value."""
+        """``-s``, ``-d``, ``-c``, ``-j``/``-g`` or a rule command (``A``) just took ``arg``."""
 
     def _load_proto(self) -> bool:
         """Implicit ``-m tcp`` after ``-p tcp`` when an unknown option shows up."""

@@ -24,17 +24,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from copy import copy
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from itertools import compress
 from operator import itemgetter
 from typing import Any
 
 from .addresses import Net, parse_address_list
-from .extension import Extension, RuleContext
+from .errors import ParameterProblem
+from .extension import Extension, RuleContext, find_target
 from .getopt import GetoptLong
 from .names import Names
-from .parse import OPTSTRING, Command, Parser, _finalize, _Loaded, _scan_llu
-from .rule import MatchEntry, Rule, Target, TargetEntry
+from .parse import (
+    _OPT_BIT,
+    OPTSTRING,
+    Command,
+    Parser,
+    _finalize,
+    _Loaded,
+    _parse_target_name,
+    _scan_llu,
+    _standard_target,
+)
+from .rule import Jump, MatchEntry, Rule, Target, TargetEntry, Verdict
 from .xtoptions import Call, Opt
 
 MAX_TEMPLATES = 2048
@@ -68,6 +79,8 @@ class _Recorder(Parser):
         self.steps: list[tuple[int, _Step]] = []  # (extension slot, step)
         self.addresses: dict[str, int] = {}  # "s"/"d" -> argv index
         self.counters: list[int] = []  # argv indices of -c PKTS BYTES
+        self.chain_word = -1  # argv index of a rule command's chain
+        self.jump_word = -1  # of the target of -j/-g
         self.opaque = False  # it printed something: a replay would have to print it too
 
     def _value_index(self, arg: str | None) -> int:
@@ -93,12 +106,19 @@ class _Recorder(Parser):
         index = self._value_index(arg)
         if letter == "c":
             self.counters.append(index)
-        elif index >= 0:
+        elif index < 0:
+            return
+        elif letter == "A":
+            self.chain_word = index
+        elif letter == "j":
+            self.jump_word = index
+        else:
             self.addresses[letter] = index
 
     def option_values(self) -> list[int]:
         """The argv indices of the words options took as values (but ``-c``'s)."""
         found = [step.index for _, step in self.steps if step.index >= 0]
+        found += [i for i in (self.chain_word, self.jump_word) if i >= 0]
         return found + list(self.addresses.values())
 
     def value_indices(self) -> list[int]:
@@ -137,20 +157,23 @@ class Slot:
             return argv[words[0]]
         return tuple(map(argv.__getitem__, words))
 
-    def convert(self, argv: Sequence[str]) -> MatchEntry | TargetEntry | None:
-        """The match (or target) the line's words give, or None when the full parse must
-        decide. A pure function of :meth:`key`: the same steps, names and rule context."""
+    def convert(
+        self, argv: Sequence[str], context: RuleContext | None = None
+    ) -> MatchEntry | TargetEntry | None:
+        """The match (or target) the line's words give in the learnt rule context (or
+        another chain's), or None when the full parse must decide. A pure function of
+        :meth:`key` and the context: the same steps and names."""
         try:
-            value = self._replay(argv)
+            value = self._replay(argv, context or self.context)
         except Exception:  # whatever went wrong, the full parse tells the truth
             return None
-        if value is _UNUSUAL:
+        if value is UNUSUAL:
             return None
         if self.entry >= 0:
             return MatchEntry(self.ext.name, value)
         return TargetEntry(self.target_name, value)
 
-    def _replay(self, argv: Sequence[str]) -> Any:
+    def _replay(self, argv: Sequence[str], context: RuleContext) -> Any:
         """The extension's option parses again with this line's words, then its final check."""
         ext = self.ext
         state = ext.new_state()
@@ -170,14 +193,14 @@ class Slot:
             )
             ext.parse(call)
             if printed or (cursor is not None and cursor.optind != step.optind_after):
-                return _UNUSUAL
+                return UNUSUAL
         if seen == self.seen:
             # the generic final check depends on the options seen only: it passed with these
-            return ext.finalize(state, seen, self.context)
-        return _finalize(_Loaded(ext, state, seen), self.context)
+            return ext.finalize(state, seen, context)
+        return _finalize(_Loaded(ext, state, seen), context)
 
 
-_UNUSUAL = object()
+UNUSUAL = object()  # what the full parse must look at
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +218,12 @@ class Template:
     srcs: tuple[Net, ...]
     dsts: tuple[Net, ...]
     counter_indices: tuple[int, int] | None  # -c PKTS BYTES, when they are values
-    slots: tuple[Slot, ...]
+    chain_index: int  # argv index of the rule command's chain, -1 when literal
+    jump_index: int  # of the jump's target
+    goto: bool  # -g, not -j
+    context: RuleContext | None  # the one the extensions finalized in
+    slots: tuple[Slot, ...]  # the extensions that took value words
+    others: tuple[Slot, ...]  # the other ones: replayed in another chain's context
     prototype: Rule | None  # the first rule: generic part, matches, target
 
     def fits(self, argv: Sequence[str]) -> bool:
@@ -209,9 +237,50 @@ class Template:
             return learnt
         try:
             found = parse_address_list(argv[index], self.names)
-        except Exception:
+        except ParameterProblem:
             return None
         return found if len(found) == len(learnt) else None
+
+    def chain(self, argv: Sequence[str]) -> str | None:
+        """The line's chain; None when the parse would not take it as the learnt one
+        (a name too long; ``-o`` with INPUT...)."""
+        learnt = self.command.chain
+        if self.chain_index < 0 or argv[self.chain_index] == learnt:
+            return learnt
+        chain = argv[self.chain_index]
+        if len(chain.encode()) >= 29:
+            return None
+        options = self.command.options
+        if (chain in ("PREROUTING", "INPUT") and options & _OPT_BIT["o"]) or (
+            chain in ("POSTROUTING", "OUTPUT") and options & _OPT_BIT["i"]
+        ):
+            return None
+        return chain
+
+    def context_in(self, chain: str | None) -> RuleContext | None:
+        """The rule context the extensions finalize in, for the line's chain."""
+        context = self.context
+        if context is None or chain == self.command.chain:
+            return context
+        return replace(context, chain=chain or "")
+
+    def jump(self, argv: Sequence[str]) -> Target | None | object:
+        """The target the line's ``-j``/``-g`` word gives when the learnt one is a standard
+        target (a verdict or chain); the learnt target for the learnt word; else
+        :data:`UNUSUAL` (another extension: other options follow; an invalid name)."""
+        proto = self.prototype
+        learnt = proto.target if proto is not None else None
+        if self.jump_index < 0 or argv[self.jump_index] == self.command.jumpto:
+            return learnt
+        word = argv[self.jump_index]
+        if isinstance(learnt, TargetEntry) or find_target(word) is not None:
+            return UNUSUAL  # an extension's options follow its name: another path
+        if word == "DROP" and self.command.table == "nat":
+            return UNUSUAL
+        try:
+            return _standard_target(_parse_target_name(word), self.goto)
+        except ParameterProblem:
+            return UNUSUAL
 
     def counters(self, argv: Sequence[str]) -> tuple[int, int] | None:
         """``-c PKTS BYTES`` of the line as the parse reads them, None when it would differ."""
@@ -352,21 +421,23 @@ def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: boo
     by_slot: dict[int, list[_Step]] = {}
     for slot, step in parser.steps:
         by_slot.setdefault(slot, []).append(step)
-    slots = []
-    for slot, steps in by_slot.items():
-        if all(step.index < 0 for step in steps):
-            continue  # only literal arguments: its value is the template's
-        loaded = parser.slots[slot]
+    slots: list[Slot] = []
+    others: list[Slot] = []
+    for i, loaded in enumerate(parser.slots):
+        steps = by_slot.get(i, [])
         is_target = loaded is parser.target
         ext = loaded.ext
         assert parser.context is not None  # extensions were loaded
-        slots.append(
+        words = tuple(step.index for step in steps if step.index >= 0)
+        # one with value words is converted again for each line; the others only where the
+        # line's chain is not the learnt one (their values are the learnt ones otherwise)
+        (slots if words else others).append(
             Slot(
                 ext,
                 tuple(steps),
                 -1 if is_target else parser.matches.index(loaded),
                 (ext.real_name or ext.name) if is_target else "",
-                tuple(step.index for step in steps if step.index >= 0),
+                words,
                 frozenset(loaded.seen),
                 parser.context,
                 names,
@@ -388,7 +459,12 @@ def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: boo
         srcs=tuple(parser.srcs),
         dsts=tuple(parser.dsts),
         counter_indices=(counters[0], counters[1]) if counters else None,
+        chain_index=parser.chain_word,
+        jump_index=parser.jump_word,
+        goto=parser.goto,
+        context=parser.context,
         slots=tuple(slots),
+        others=tuple(others),
         prototype=cmd.rules[0] if cmd.rules else None,
     )
 
@@ -398,14 +474,18 @@ def instantiate(
 ) -> Command | None:
     """The template's command for this line, or None to let the full parse decide."""
     proto = template.prototype
-    matches: tuple[MatchEntry, ...] = ()
-    target: Target | None = None
-    if proto is not None:
-        matches, target = proto.matches, proto.target
-    if template.slots:
+    chain = template.chain(argv)
+    target = template.jump(argv)
+    if chain is None or target is UNUSUAL:
+        return None
+    matches: tuple[MatchEntry, ...] = proto.matches if proto is not None else ()
+    slots, context = template.slots, None
+    if chain != template.command.chain:
+        slots, context = slots + template.others, template.context_in(chain)
+    if slots:
         replaced = list(matches)
-        for slot in template.slots:
-            value = slot.convert(argv)
+        for slot in slots:
+            value = slot.convert(argv, context)
             if value is None:
                 return None
             if isinstance(value, TargetEntry):
@@ -423,11 +503,15 @@ def instantiate(
     cmd.__dict__.update(template.command.__dict__)
     for name in _OTHER_MUTABLE_FIELDS:
         setattr(cmd, name, copy(getattr(cmd, name)))
+    cmd.chain = chain
+    if template.jump_index >= 0:
+        cmd.jumpto = argv[template.jump_index]
     cmd.counters = counters
     cmd.warnings = warnings if warnings is not None else []
     if proto is None:
         cmd.rules = []
         return cmd
+    assert target is None or isinstance(target, (Verdict, Jump, TargetEntry))
     cmd.rules = [
         Rule(
             src=s,
@@ -446,4 +530,4 @@ def instantiate(
     return cmd
 
 
-__all__ = ["Slot", "Template", "instantiate", "lookup", "parse", "shape"]
+__all__ = ["UNUSUAL", "Slot", "Template", "instantiate", "lookup", "parse", "shape"]

@@ -38,7 +38,7 @@ from .extension import find_target
 from .names import Names
 from .nft_native import check_payloads, read_back_alone
 from .parse import Cmd, Command
-from .parse_templates import Slot, Template, lookup
+from .parse_templates import UNUSUAL, Slot, Template, lookup
 from .restore_section import SectionExecutor
 from .rule import Counters, Jump, MatchEntry, Rule, Target, TargetEntry
 
@@ -50,17 +50,17 @@ Stored = tuple[MatchEntry, ...] | TargetEntry  # what a slot's words give, as st
 class _SlotValues:
     """One slot's values as this flavour stores them, by the slot's words."""
 
-    __slots__ = ("slot", "nft", "proto", "known")
+    __slots__ = ("slot", "nft", "proto", "known", "index")
 
     def __init__(self, slot: Slot, nft: bool, proto: int):
         self.slot = slot
         self.nft = nft
         self.proto = proto
         self.known: dict[object, Stored] = {}
+        self.index = slot.words[0] if len(slot.words) == 1 else -1  # its one word, usually
 
     def stored(self, argv: Sequence[str]) -> Stored | None:
-        words = self.slot.words
-        key = argv[words[0]] if len(words) == 1 else tuple(map(argv.__getitem__, words))
+        key = argv[self.index] if self.index >= 0 else self.slot.key(argv)
         found = self.known.get(key)
         if found is None:
             found = self._convert(argv)
@@ -133,7 +133,8 @@ class LineShape:
     __slots__ = (
         "template", "length", "literal", "words", "chain", "prototype", "parts",
         "single", "target_slot", "src_index", "dst_index", "names", "counter_indices",
-        "counters", "hooks", "builtin", "payloads", "plain",
+        "counters", "hooks", "builtin", "payloads", "plain", "nft", "chain_index",
+        "jump_index", "jump_word",
     )
 
     def __init__(
@@ -157,7 +158,10 @@ class LineShape:
         self.single = parts[0] if len(parts) == 1 and isinstance(parts[0], _SlotValues) else None
         self.target_slot = target_slot
         self.src_index, self.dst_index = template.src_index, template.dst_index
+        self.chain_index, self.jump_index = template.chain_index, template.jump_index
+        self.jump_word = template.command.jumpto
         self.names = template.names
+        self.nft = nft
         self.counter_indices = template.counter_indices
         self.counters = template.command.counters
         # the rule needs no check with these hooks (None: always checked); they cannot
@@ -175,8 +179,11 @@ class LineShape:
             and not (nft and self.payloads)
         )
 
-    def build(self, argv: Sequence[str]) -> Rule | None:
-        """The rule the full path would store for this (fitting) line, or None."""
+    def build(self, argv: Sequence[str]) -> tuple[str, Rule] | None:
+        """The chain and the rule the full path would store for this (fitting) line, or
+        None. Its chain is the learnt one (the same object) unless the line names another."""
+        if self.chain_index >= 0 and argv[self.chain_index] != self.chain:
+            return self._elsewhere(argv)
         proto = self.prototype
         src: Net | None = proto.src
         if self.src_index >= 0:
@@ -191,14 +198,52 @@ class LineShape:
         matches = self.single.stored(argv) if self.single is not None else self._matches(argv)
         if not isinstance(matches, tuple):
             return None
-        target: Target | Stored | None = proto.target
-        if self.target_slot is not None:
+        target: Target | Stored | None | object = proto.target
+        if self.jump_index >= 0 and argv[self.jump_index] != self.jump_word:
+            target = self.template.jump(argv)  # another verdict or chain
+            if target is UNUSUAL:
+                return None
+        elif self.target_slot is not None:
             target = self.target_slot.stored(argv)
             if not isinstance(target, TargetEntry):
                 return None
-        return _rule(
+        return self.chain, _rule(
             src, dst, proto.iface_in, proto.iface_out, proto.proto, proto.fragment, proto.inv,
-            matches, target,
+            matches, target,  # type: ignore[arg-type]
+        )
+
+    def _elsewhere(self, argv: Sequence[str]) -> tuple[str, Rule] | None:
+        """A line in another chain: every extension finalizes again, in its context (the
+        values may depend on it); nothing is remembered."""
+        template, proto = self.template, self.prototype
+        parsed = template.prototype
+        chain = template.chain(argv)
+        target = template.jump(argv)
+        if chain is None or target is UNUSUAL or parsed is None:
+            return None
+        context = template.context_in(chain)
+        matches = list(parsed.matches)
+        for slot in (*template.slots, *template.others):
+            entry = slot.convert(argv, context)
+            if entry is None:
+                return None
+            if isinstance(entry, TargetEntry):
+                target = _read_back_target(entry) if self.nft else entry
+            else:
+                matches[slot.entry] = entry
+        stored: list[MatchEntry] = []
+        for entry in matches:
+            try:
+                stored += read_back_alone(entry, parsed.proto) if self.nft else (entry,)
+            except Exception:  # "UDP match requires '-p udp'": the full path says it
+                return None
+        src = proto.src if self.src_index < 0 else single_address(argv[self.src_index], self.names)
+        dst = proto.dst if self.dst_index < 0 else single_address(argv[self.dst_index], self.names)
+        if src is None or dst is None:
+            return None
+        return chain, _rule(
+            src, dst, proto.iface_in, proto.iface_out, proto.proto, proto.fragment, proto.inv,
+            tuple(stored), target,  # type: ignore[arg-type]
         )
 
     def _matches(self, argv: Sequence[str]) -> tuple[MatchEntry, ...] | None:
@@ -250,19 +295,24 @@ class RuleShapes:
             if found is None:
                 return False
             shape = self._last = found
-        rule = shape.build(argv)
-        if rule is None:
+        built = shape.build(argv)
+        if built is None:
             return False
-        if shape.plain:
-            return self.executor.append_built(shape.chain, rule, None, True)
+        chain, rule = built
+        # the learnt chain, and no jump but maybe the learnt one: what the shape knows holds
+        learnt = chain is shape.chain and (
+            rule.target is shape.prototype.target or not isinstance(rule.target, Jump)
+        )
+        if learnt and shape.plain:
+            return self.executor.append_built(chain, rule, None, True)
         counts = shape.counters
         if shape.counter_indices is not None:
             counts = shape.template.counters(argv)
             if counts is None:
                 return False
-        checked = shape.hooks is not None
+        checked = learnt and shape.hooks is not None
         if checked and self.nft:
-            if not shape.builtin and self.executor.graph.hooks_reaching(shape.chain) != shape.hooks:
+            if not shape.builtin and self.executor.graph.hooks_reaching(chain) != shape.hooks:
                 checked = False
             elif shape.payloads:
                 try:
@@ -270,7 +320,7 @@ class RuleShapes:
                 except KernelRejected:
                     return False
         counters = Counters(*counts) if counts else None
-        return self.executor.append_built(shape.chain, rule, counters, checked)
+        return self.executor.append_built(chain, rule, counters, checked)
 
     def learn(self, argv: Sequence[str], cmd: Command) -> None:
         """The full path just ran ``cmd`` for this line: learn its shape if it appended."""
@@ -286,7 +336,7 @@ class RuleShapes:
             return
         shape = self._shape(template, cmd.chain, chain.rules[-1], chain.builtin)
         # what it builds for this very line must be what the full path stored
-        if shape is not None and shape.build(argv) == chain.rules[-1]:
+        if shape is not None and shape.build(argv) == (cmd.chain, chain.rules[-1]):
             self._shapes[id(template)] = shape
             self._by_length.setdefault(template.length, []).append(shape)
             self._last = shape

@@ -105,15 +105,19 @@ _TCP_TABLE = {
 }
 
 
+_RST, _SYN, _FIN, _ACK = int(TcpFlags.RST), int(TcpFlags.SYN), int(TcpFlags.FIN), int(TcpFlags.ACK)
+
+
 def tcp_packet_kind(flags: int) -> str:
-    """``get_conntrack_index``."""
-    if flags & TcpFlags.RST:
+    """``get_conntrack_index`` (on plain ints: IntFlag operators cost a new enum member)."""
+    flags = int(flags)
+    if flags & _RST:
         return "rst"
-    if flags & TcpFlags.SYN:
-        return "synack" if flags & TcpFlags.ACK else "syn"
-    if flags & TcpFlags.FIN:
+    if flags & _SYN:
+        return "synack" if flags & _ACK else "syn"
+    if flags & _FIN:
         return "fin"
-    if flags & TcpFlags.ACK:
+    if flags & _ACK:
         return "ack"
     return "none"
 

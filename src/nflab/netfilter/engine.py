@@ -19,6 +19,7 @@ from typing import Any
 from ..iptables.addresses import interface_matches
 from ..iptables.extension import find_match, find_target
 from ..iptables.rule import Jump, Rule, TargetEntry, Verdict
+from .classify import MIN_RULES, ChainIndex, Key, packet_key
 from .skb import Env, Skb, XtVerdict
 from .tables import Chain, Table
 
@@ -92,9 +93,17 @@ def compiled_rules(chain: Chain) -> list[Compiled]:
     cache = chain.compiled
     rules = chain.rules
     if cache is None or cache[0] is not rules or len(cache[1]) != len(rules):
-        cache = chain.compiled = (rules, [_compile(rule) for rule in rules])
+        cache = chain.compiled = (rules, [_compile(rule) for rule in rules], [])
     compiled: list[Compiled] = cache[1]
     return compiled
+
+
+def _chain_index(chain: Chain) -> ChainIndex:
+    """The chain's classifier, built on first use (after :func:`compiled_rules`)."""
+    built: list[ChainIndex] = chain.compiled[2]
+    if not built:
+        built.append(ChainIndex(chain.compiled[1]))
+    return built[0]
 
 
 def _rest_matches(rest: Rest, skb: Skb, env: Env) -> bool:
@@ -119,10 +128,14 @@ def _rest_matches(rest: Rest, skb: Skb, env: Env) -> bool:
 def _next_match(table: Table, chain: Chain, index: int, skb: Skb, env: Env, tracer: Tracer | None) -> int:
     """The first rule from ``index`` on that matches the packet: its index, ``len`` when
     none does, -1 when a match could not read the packet (``acpar.hotdrop``)."""
-    ip = skb.packet.ip
-    src, dst = int(ip.src), int(ip.dst)
     compiled = compiled_rules(chain)
     counters = chain.counters
+    if tracer is None and len(compiled) - index >= MIN_RULES:
+        key = packet_key(skb.packet)
+        if key is not None:
+            return _next_candidate(chain, compiled, index, key, skb, env)
+    ip = skb.packet.ip
+    src, dst = int(ip.src), int(ip.dst)
     for i in range(index, len(compiled)):
         smask, snet, sinv, dmask, dnet, dinv, rest = compiled[i]
         if ((src & smask) != snet) == sinv and ((dst & dmask) != dnet) == dinv:
@@ -143,6 +156,29 @@ def _next_match(table: Table, chain: Chain, index: int, skb: Skb, env: Env, trac
 def _count_policy(chain: Chain, length: int) -> None:
     if chain.counted:
         chain.policy_counters.add(length)
+
+
+def _next_candidate(
+    chain: Chain, compiled: list[Compiled], index: int, key: Key, skb: Skb, env: Env
+) -> int:
+    """:func:`_next_match` over the rules the chain's classifier lets through, in order."""
+    bits = _chain_index(chain).candidates(key) >> index << index
+    src, dst = key[0], key[1]
+    counters = chain.counters
+    while bits:
+        low = bits & -bits
+        bits ^= low
+        i = low.bit_length() - 1
+        smask, snet, sinv, dmask, dnet, dinv, rest = compiled[i]
+        if ((src & smask) != snet) == sinv and ((dst & dmask) != dnet) == dinv:
+            if rest is None:
+                return i
+            env.current_rule = counters[i]
+            if _rest_matches(rest, skb, env):
+                return i
+            if skb.hotdrop:
+                return -1
+    return len(compiled)
 
 
 def run_chain(
