@@ -19,13 +19,16 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from ipaddress import IPv4Address
+from typing import Any
 
 import pytest
 
 from nflab.iptables import parse_templates
+from nflab.iptables.extension import MATCHES, MatchExtension, RuleContext, Show
 from nflab.iptables.names import Names
-from nflab.iptables.parse import Command, parse_uncached
+from nflab.iptables.parse import Command, parse_command, parse_uncached
 from nflab.iptables.restore_shapes import RuleShapes
+from nflab.iptables.xtoptions import Opt, OptType
 from nflab.programs.base import Io, SimpleHost
 from nflab.programs.iptables_restore import iptables_restore_main
 from nflab.programs.iptables_save import iptables_save_main
@@ -316,3 +319,72 @@ def test_matches_of_one_name_merge_by_value(flavour: str) -> None:
     lines = [f"-A INPUT -p tcp -m tcp ! --sport {s} -m tcp --dport 22 -j DROP" for s in ":::"]
     lines += [f"-A INPUT -p tcp -m tcp ! --sport {s} -m tcp --dport 22 -j DROP" for s in "123"]
     assert_same("*filter\n" + "\n".join(lines) + "\nCOMMIT\n", flavour)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("table", ["filter", "nat"])
+def test_chains_and_targets_are_values(flavour: str, table: str) -> None:
+    """``-A CHAIN`` and ``-j TARGET`` words vary like other values: kube-proxy's lines differ
+    in nothing else. Other chains (user, built-in, missing, too long, ``-o`` with INPUT),
+    verdicts (DROP in nat), chains, missing chains and extension names as targets."""
+    rng = random.Random(table)
+    chains = ["A", "B", "C", "INPUT", "OUTPUT", "PREROUTING", "NOPE", "X" * 29, "POSTROUTING"]
+    targets = ["A", "B", "C", "ACCEPT", "DROP", "RETURN", "NOPE", "LOG", "MARK", "INPUT", ""]
+    lines = [f"*{table}", ":A - [0:0]", ":B - [0:0]", ":C - [0:0]"]
+    for n in range(40):
+        chain, target = rng.choice(chains), rng.choice(targets)
+        out = "-o eth0 " if n % 7 == 0 else ""
+        lines.append(f'-A {chain} -s 10.0.0.{n} {out}-p tcp -m tcp --dport {n} -j "{target}"')
+    lines.append("COMMIT")
+    for cut in range(4, 44, 3):  # an error stops the restore: try from every part on
+        text = "\n".join(lines[:4] + ["-A A -s 1.1.1.1 -p tcp -m tcp --dport 1 -j B"] * 3)
+        assert_same(text + "\n" + "\n".join(lines[cut:]) + "\n", flavour)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_warnings_of_a_value(flavour: str) -> None:
+    """A value that makes its extension warn takes the full path, which prints it."""
+    lines = [f"-A INPUT -m iprange --src-range 10.0.0.{n}-10.0.0.9 -j DROP" for n in (1, 2, 3, 4)]
+    lines += [f"-A INPUT -m iprange --src-range 10.0.0.{n}-10.0.0.9 -j DROP" for n in (53, 5, 300)]
+    assert_same("*filter\n" + "\n".join(lines) + "\nCOMMIT\n", flavour)
+
+
+class _ChainEcho(MatchExtension):
+    """A match whose value depends on its rule's chain (none of iptables' does, but nothing
+    says one may not): a line in another chain must finalize it again."""
+
+    name = "chainecho-test"
+    options = (Opt("tag", OptType.STRING),)
+
+    def finalize(self, data: dict[str, Any], seen: set[str], rule: RuleContext) -> tuple[str, str]:
+        return data.get("tag", ""), rule.chain
+
+    def save(self, value: tuple[str, str], show: Show) -> str:
+        return f" --tag {value[0]}"
+
+
+@pytest.fixture
+def chain_echo() -> Iterator[None]:
+    MATCHES[_ChainEcho.name] = _ChainEcho()  # registered for this test only
+    try:
+        yield
+    finally:
+        del MATCHES[_ChainEcho.name]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_values_depending_on_the_chain(flavour: str, chain_echo: None) -> None:
+    lines = ["*filter", ":A - [0:0]", ":B - [0:0]"]
+    lines += [f"-A {c} -m chainecho-test --tag t{n} -j ACCEPT" for n, c in enumerate("AAABAB")]
+    fast, _ = _run("\n".join([*lines, "COMMIT"]) + "\n", flavour, True)
+    slow, _ = _run("\n".join([*lines, "COMMIT"]) + "\n", flavour, False)
+    assert fast == slow
+    chains = fast[3][0][1]  # type: ignore[index]
+    assert [r.matches[0].value[1] for c in chains for r in c.rules] == list("AAAABB")
+
+
+def test_templates_finalize_again_in_another_chain(chain_echo: None) -> None:
+    names = Names()
+    for chain in "AAB":
+        argv = ["iptables", "-A", chain, "-m", "chainecho-test", "--tag", "x", "-j", "ACCEPT"]
+        assert parse_command(argv, names).rules == parse_uncached(argv, names).rules

@@ -277,3 +277,11 @@ def test_zeroing_an_nft_base_chain_starts_its_policy_counter(bench: Bench) -> No
     bench.ok("router", "iptables -Z FORWARD")
     assert bench.ping("client", "10.0.2.1")
     assert "policy ACCEPT 2 packets, 168 bytes" in bench.ok("router", "iptables -nvL FORWARD")
+
+
+def test_conntrack_timeouts_follow_sysctl_writes(bench: Bench) -> None:
+    bench.ok("client", "iptables -A INPUT -m conntrack --ctstate INVALID")
+    bench.ok("client", "sysctl -w net.netfilter.nf_conntrack_icmp_timeout=10")
+    assert bench.ping("client", "10.0.2.1")
+    (flow,) = bench.flows("client")
+    assert flow.split()[:3] == ["icmp", "1", "9"]

@@ -1,23 +1,27 @@
 """Parse templates: command lines that differ only in their argument values parse alike.
 
 A restore file (or a script of ``iptables -A``) repeats a few rule shapes
-with different addresses and ports. Where getopt goes through a command line
-never depends on the words it hands to options as separate arguments, so
-once one line has been parsed, another line with the same words everywhere
-else parses along the same path: the same options, extensions, command,
-chain and target, and only what those argument words produce differs -- the
-addresses of ``-s``/``-d``, the counters of ``-c``, and the values of the
-extensions whose options took them.
+with different addresses, ports and chains. Where getopt goes through a
+command line never depends on the words it hands to options as separate
+arguments, so once one line has been parsed, another line with the same words
+everywhere else parses along the same path: the same options, extensions and
+command, and only what those argument words produce differs -- the addresses
+of ``-s``/``-d``, the counters of ``-c``, the chain of ``-A``, a verdict or
+chain as the target of ``-j``/``-g``, and the values of the extensions whose
+options took them.
 
 A :class:`Template` is learnt from a full parse that records which argv words
-were such values (:class:`_Recorder`). A line *fits* it when it has the same
-length and the same words at every other position; then only the
-value-dependent parts run again: the address parses, the counters, and, for
-each extension that took a value word, its option parses with the new words
-and its final check (:meth:`Slot.convert`). Anything unusual -- an error, a
-warning, a different number of addresses, an option reading another word --
-gives None, and the caller runs the full parse, which then says what the real
-parse says.
+were such values (:class:`~.parse_record.Recorder`), the second time a shape comes (most
+lines of a kube-proxy ruleset have shapes of their own). A line *fits* it when
+it has the same length and the same words at every other position; then only
+the value-dependent parts run again: the address parses, the counters, the
+checks of a chain and target name, and, for each extension that took a value
+word, its option parses with the new words and its final check
+(:meth:`~.parse_record.Slot.convert`) -- for every extension in another chain, whose name its
+final check may look at. Anything unusual -- an error, a warning, a different
+number of addresses, an option reading another word, a target that is an
+extension -- gives None (or :data:`UNUSUAL`), and the caller runs the full
+parse, which then says what the real parse says.
 """
 
 from __future__ import annotations
@@ -31,22 +35,18 @@ from typing import Any
 
 from .addresses import Net, parse_address_list
 from .errors import ParameterProblem
-from .extension import Extension, RuleContext, find_target
-from .getopt import GetoptLong
+from .extension import RuleContext, find_target
 from .names import Names
 from .parse import (
     _OPT_BIT,
-    OPTSTRING,
     Command,
     Parser,
-    _finalize,
-    _Loaded,
     _parse_target_name,
     _scan_llu,
     _standard_target,
 )
+from .parse_record import UNUSUAL, Recorder, Slot, Step
 from .rule import Jump, MatchEntry, Rule, Target, TargetEntry, Verdict
-from .xtoptions import Call, Opt
 
 MAX_TEMPLATES = 2048
 
@@ -55,152 +55,6 @@ MAX_TEMPLATES = 2048
 # the words after them are abstracted in a shape.
 _VALUE_WORDS: set[str] = set()
 _PAIR_WORDS: set[str] = set()
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """One option parse of an extension, as the learning parse called it."""
-
-    opt: Opt
-    arg: str | None
-    invert: bool
-    proto: int
-    proto_invert: bool
-    index: int  # the argv index of ``arg``; -1 when it was not a word of its own
-    optind: int  # the cursor before the call
-    optind_after: int
-
-
-class _Recorder(Parser):
-    """A full parse that notes which words it took as values, and what used them."""
-
-    def __init__(self, argv: Sequence[str], names: Names, restore: bool, line: int):
-        super().__init__(argv, names, restore=restore, line=line)
-        self.steps: list[tuple[int, _Step]] = []  # (extension slot, step)
-        self.addresses: dict[str, int] = {}  # "s"/"d" -> argv index
-        self.counters: list[int] = []  # argv indices of -c PKTS BYTES
-        self.chain_word = -1  # argv index of a rule command's chain
-        self.jump_word = -1  # of the target of -j/-g
-        self.opaque = False  # it printed something: a replay would have to print it too
-
-    def _value_index(self, arg: str | None) -> int:
-        """Where the option argument just taken is in argv, when it was a word of its own."""
-        cur = self.cursor
-        if arg is None or cur._nextchar or cur.argv[cur.optind - 1] != arg:
-            return -1
-        return cur.optind - 1
-
-    def _parse_option(self, loaded: _Loaded, call: Call) -> None:
-        before, warned, arg = self.cursor.optind, len(self.cmd.warnings), call.arg
-        index = self._value_index(arg)
-        super()._parse_option(loaded, call)
-        if len(self.cmd.warnings) != warned:
-            self.opaque = True
-        step = _Step(
-            call.opt, arg, call.invert, call.proto, call.proto_invert, index, before,
-            self.cursor.optind,
-        )
-        self.steps.append((loaded.slot, step))
-
-    def _took_value(self, letter: str, arg: str | None) -> None:
-        index = self._value_index(arg)
-        if letter == "c":
-            self.counters.append(index)
-        elif index < 0:
-            return
-        elif letter == "A":
-            self.chain_word = index
-        elif letter == "j":
-            self.jump_word = index
-        else:
-            self.addresses[letter] = index
-
-    def option_values(self) -> list[int]:
-        """The argv indices of the words options took as values (but ``-c``'s)."""
-        found = [step.index for _, step in self.steps if step.index >= 0]
-        found += [i for i in (self.chain_word, self.jump_word) if i >= 0]
-        return found + list(self.addresses.values())
-
-    def value_indices(self) -> list[int]:
-        return sorted(self.option_values() + (self.counters if self.counter_words() else []))
-
-    def counter_words(self) -> bool:
-        """``-c PKTS BYTES`` as two words of their own: both are values."""
-        return len(self.counters) == 2 and min(self.counters) >= 0
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """An extension that took at least one value word: its option parses and final
-    check run again for each line, with that line's words (:meth:`convert`)."""
-
-    ext: Extension
-    steps: tuple[_Step, ...]
-    entry: int  # its index among the rule's matches, -1 for the target
-    target_name: str  # the target's name as rules store it (``entry`` -1)
-    words: tuple[int, ...]  # the argv indices of its value words
-    seen: frozenset[str]  # the options it saw (its final check passed with them)
-    context: RuleContext = field(repr=False)
-    names: Names = field(repr=False)
-    uses_cursor: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        # an old-API option may read more words than its argument (one peeking at the next
-        # word without taking it finds no cursor: the full parse does it)
-        uses = any(s.optind_after != s.optind for s in self.steps)
-        object.__setattr__(self, "uses_cursor", uses)
-
-    def key(self, argv: Sequence[str]) -> object:
-        """What the conversion depends on: the slot's words of this line."""
-        words = self.words
-        if len(words) == 1:
-            return argv[words[0]]
-        return tuple(map(argv.__getitem__, words))
-
-    def convert(
-        self, argv: Sequence[str], context: RuleContext | None = None
-    ) -> MatchEntry | TargetEntry | None:
-        """The match (or target) the line's words give in the learnt rule context (or
-        another chain's), or None when the full parse must decide. A pure function of
-        :meth:`key` and the context: the same steps and names."""
-        try:
-            value = self._replay(argv, context or self.context)
-        except Exception:  # whatever went wrong, the full parse tells the truth
-            return None
-        if value is UNUSUAL:
-            return None
-        if self.entry >= 0:
-            return MatchEntry(self.ext.name, value)
-        return TargetEntry(self.target_name, value)
-
-    def _replay(self, argv: Sequence[str], context: RuleContext) -> Any:
-        """The extension's option parses again with this line's words, then its final check."""
-        ext = self.ext
-        state = ext.new_state()
-        seen: set[str] = set()
-        printed: list[str] = []
-        # for options that read more words (``--tcp-flags MASK COMP``)
-        cursor = GetoptLong(argv, OPTSTRING) if self.uses_cursor else None
-        for step in self.steps:
-            if cursor is not None:
-                cursor.optind = step.optind
-            index = step.index
-            arg = argv[index] if index >= 0 else step.arg
-            # positional: this runs once per new value of a restore (Call's field order)
-            call = Call(
-                ext.name, step.opt, arg, step.invert, state, seen, self.names, cursor, None, 1,
-                step.proto, step.proto_invert, {}, printed,
-            )
-            ext.parse(call)
-            if printed or (cursor is not None and cursor.optind != step.optind_after):
-                return UNUSUAL
-        if seen == self.seen:
-            # the generic final check depends on the options seen only: it passed with these
-            return ext.finalize(state, seen, context)
-        return _finalize(_Loaded(ext, state, seen), context)
-
-
-UNUSUAL = object()  # what the full parse must look at
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,19 +226,19 @@ def parse(
             return cmd
     parser: Parser
     if template is None or template is _SEEN_ONCE:
-        parser = _Recorder(argv, names, restore, line)
+        parser = Recorder(argv, names, restore, line)
     else:
         parser = Parser(argv, names, restore=restore, line=line)
     if warnings is not None:
         parser.cmd.warnings = warnings
     cmd = parser.parse()
-    if isinstance(parser, _Recorder):
+    if isinstance(parser, Recorder):
         _learn(parser, argv, names, restore, argv_shape)
     return cmd
 
 
 def _learn(
-    parser: _Recorder,
+    parser: Recorder,
     argv: Sequence[str],
     names: Names,
     restore: bool,
@@ -416,9 +270,9 @@ def _learn(
         _TEMPLATES[full_key] = _SEEN_ONCE  # a shape met once may be the only one of its kind
 
 
-def _template(parser: _Recorder, argv: Sequence[str], names: Names, restore: bool) -> Template:
+def _template(parser: Recorder, argv: Sequence[str], names: Names, restore: bool) -> Template:
     cmd = parser.cmd
-    by_slot: dict[int, list[_Step]] = {}
+    by_slot: dict[int, list[Step]] = {}
     for slot, step in parser.steps:
         by_slot.setdefault(slot, []).append(step)
     slots: list[Slot] = []
@@ -530,4 +384,4 @@ def instantiate(
     return cmd
 
 
-__all__ = ["UNUSUAL", "Slot", "Template", "instantiate", "lookup", "parse", "shape"]
+__all__ = ["Template", "instantiate", "lookup", "parse", "shape"]

@@ -137,7 +137,7 @@ class SectionExecutor(Executor):
         if not self.flavour.is_nft:
             if isinstance(target, Jump):
                 dest = table.chains.get(target.chain)
-                return True
+                return dest is not None and not dest.builtin
             return True
         try:
             self._validate_nft(table, chain, rule, _RULE_APPEND)

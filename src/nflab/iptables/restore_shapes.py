@@ -1,14 +1,15 @@
 """Rule lines of a restore section by shape: the full path once, then only the values.
 
 A restore file repeats a few rule shapes: ``-A INPUT -s X -p udp -m udp
---dport P -j DROP`` with other addresses and ports. The first line of a shape
-goes the full way (parse, nft read-back, the executor with the kernel's
-checks) and teaches a :class:`LineShape`; a later line of that shape only
+--dport P -j DROP`` with other addresses and ports, or kube-proxy's ``-A
+KUBE-SEP-X -s X -j KUBE-MARK-MASQ`` with other chains. The first lines of a
+shape go the full way (parse, nft read-back, the executor with the kernel's
+checks) and teach a :class:`LineShape`; a later line of that shape only
 converts its values and appends the rule the full way would have stored:
 
 * the parse: the line fits the :class:`~.parse_templates.Template` the first
   parse learnt (the same words everywhere but at the value positions), so
-  only the values are parsed again (:meth:`~.parse_templates.Slot.convert`),
+  only the values are parsed again (:meth:`~.parse_record.Slot.convert`),
   once per distinct value word of the section;
 * the nft read-back: with no two matches of one name nothing merges, so each
   match reads back alone (:func:`~.nft_native.read_back_alone`), once per
@@ -18,14 +19,15 @@ converts its values and appends the rule the full way would have stored:
   and target pass again in the same chain with the same hooks. A match or
   target whose value varies passes for every value when its kernel check does
   not look at the value (:attr:`~.extension.Extension.check_ignores_value`)
-  and passes with these hooks. A jump, or a value the kernel may judge, is
-  checked per line as the full path does (``SectionExecutor.append_built``).
+  and passes with these hooks. A jump, a value the kernel may judge, or a rule
+  in another chain than the learnt one, is checked per line as the full path
+  does (``SectionExecutor.append_built``).
 
 A line that does not fit, or whose values do anything unusual (an error, a
 warning, another number of addresses, a refusal), takes the full path, which
-says what the real program says. A shape belongs to one section: its table,
-chain and flavour are fixed; the key of a shape is its template, whose
-literal words include the program name, ``-t TABLE``, the command and chain.
+says what the real program says. A shape belongs to one section: its table
+and flavour are fixed; the key of a shape is its template, whose literal words
+include the program name, ``-t TABLE`` and the command.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from .extension import find_target
 from .names import Names
 from .nft_native import check_payloads, read_back_alone
 from .parse import Cmd, Command
-from .parse_templates import UNUSUAL, Slot, Template, lookup
+from .parse_record import UNUSUAL, Slot
+from .parse_templates import Template, lookup
 from .restore_section import SectionExecutor
 from .rule import Counters, Jump, MatchEntry, Rule, Target, TargetEntry
 
@@ -179,11 +182,9 @@ class LineShape:
             and not (nft and self.payloads)
         )
 
-    def build(self, argv: Sequence[str]) -> tuple[str, Rule] | None:
-        """The chain and the rule the full path would store for this (fitting) line, or
-        None. Its chain is the learnt one (the same object) unless the line names another."""
-        if self.chain_index >= 0 and argv[self.chain_index] != self.chain:
-            return self._elsewhere(argv)
+    def build(self, argv: Sequence[str]) -> Rule | None:
+        """The rule the full path would store for this (fitting) line in the learnt chain,
+        or None."""
         proto = self.prototype
         src: Net | None = proto.src
         if self.src_index >= 0:
@@ -207,14 +208,14 @@ class LineShape:
             target = self.target_slot.stored(argv)
             if not isinstance(target, TargetEntry):
                 return None
-        return self.chain, _rule(
+        return _rule(
             src, dst, proto.iface_in, proto.iface_out, proto.proto, proto.fragment, proto.inv,
             matches, target,  # type: ignore[arg-type]
         )
 
-    def _elsewhere(self, argv: Sequence[str]) -> tuple[str, Rule] | None:
-        """A line in another chain: every extension finalizes again, in its context (the
-        values may depend on it); nothing is remembered."""
+    def build_elsewhere(self, argv: Sequence[str]) -> tuple[str, Rule] | None:
+        """The chain and rule of a line in another chain: every extension finalizes again,
+        in that chain's context (a value may depend on it); nothing is remembered."""
         template, proto = self.template, self.prototype
         parsed = template.prototype
         chain = template.chain(argv)
@@ -295,16 +296,20 @@ class RuleShapes:
             if found is None:
                 return False
             shape = self._last = found
-        built = shape.build(argv)
-        if built is None:
-            return False
-        chain, rule = built
-        # the learnt chain, and no jump but maybe the learnt one: what the shape knows holds
-        learnt = chain is shape.chain and (
-            rule.target is shape.prototype.target or not isinstance(rule.target, Jump)
-        )
-        if learnt and shape.plain:
-            return self.executor.append_built(chain, rule, None, True)
+        if shape.chain_index >= 0 and argv[shape.chain_index] != shape.chain:  # elsewhere
+            built = shape.build_elsewhere(argv)
+            if built is None:
+                return False
+            chain, rule = built
+            learnt = False  # the kernel checks the rule in its chain, as the full path does
+        else:
+            chain, rule = shape.chain, shape.build(argv)  # type: ignore[assignment]
+            if rule is None:
+                return False
+            # no jump but maybe the learnt one: what the shape knows of the kernel holds
+            learnt = rule.target is shape.prototype.target or not isinstance(rule.target, Jump)
+            if learnt and shape.plain:
+                return self.executor.append_built(chain, rule, None, True)
         counts = shape.counters
         if shape.counter_indices is not None:
             counts = shape.template.counters(argv)
@@ -335,8 +340,12 @@ class RuleShapes:
         if template is None or not template.fits(argv):
             return
         shape = self._shape(template, cmd.chain, chain.rules[-1], chain.builtin)
+        if shape is not None and shape.jump_index >= 0:
+            # the prototype is this line's rule: a template learnt from another line (an
+            # earlier restore) has that line's jump word, which this rule does not jump to
+            shape.jump_word = argv[shape.jump_index]
         # what it builds for this very line must be what the full path stored
-        if shape is not None and shape.build(argv) == (cmd.chain, chain.rules[-1]):
+        if shape is not None and shape.build(argv) == chain.rules[-1]:
             self._shapes[id(template)] = shape
             self._by_length.setdefault(template.length, []).append(shape)
             self._last = shape

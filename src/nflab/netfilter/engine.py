@@ -191,7 +191,7 @@ def run_chain(
     """Traverse a built-in chain; the verdict is ACCEPT, DROP, QUEUE or STOLEN."""
     length = skb.packet.length
     stack: list[tuple[str, int]] = []
-    chain = table.chains[chain_name]
+    chain = base = table.chains[chain_name]
     index = 0
     while True:
         if index >= len(chain.rules):
@@ -202,8 +202,10 @@ def run_chain(
                 return XtVerdict(chain.policy)
             if tracer:
                 tracer(Step(table.name, chain.name, "return", index + 1))
-            if not stack:  # pragma: no cover - a user chain is only entered by a jump
-                return XtVerdict.ACCEPT
+            if not stack:  # entered by ``-g`` from the built-in chain: its policy applies
+                chain = base  # (ipt_do_table/nft_do_chain: an empty jump stack → the underflow)
+                index = len(chain.rules)
+                continue
             name, index = stack.pop()
             chain = table.chains[name]
             continue
@@ -223,13 +225,9 @@ def run_chain(
             continue
         if isinstance(target, Verdict):
             if target.name == "RETURN":
-                if not stack:
-                    if chain.builtin:
-                        _count_policy(chain, length)
-                        if tracer:
-                            tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
-                        return XtVerdict(chain.policy)
-                    return XtVerdict.ACCEPT  # pragma: no cover
+                if not stack:  # from the built-in chain, or a user chain it went to (-g)
+                    chain, index = base, len(base.rules)
+                    continue
                 name, index = stack.pop()
                 chain = table.chains[name]
                 continue
@@ -252,12 +250,8 @@ def run_chain(
             continue
         if verdict is XtVerdict.RETURN:
             if not stack:
-                if chain.builtin:
-                    _count_policy(chain, length)
-                    if tracer:
-                        tracer(Step(table.name, chain.name, "policy", 0, chain.policy or ""))
-                    return XtVerdict(chain.policy)
-                return XtVerdict.ACCEPT  # pragma: no cover
+                chain, index = base, len(base.rules)
+                continue
             name, index = stack.pop()
             chain = table.chains[name]
             continue

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .transport import Transport
 
 ECHO_REPLY, DEST_UNREACH, ECHO_REQUEST, TIME_EXCEEDED, PARAMETER_PROBLEM = 0, 3, 8, 11, 12
+TIMESTAMP, TIMESTAMP_REPLY = 13, 14
 FRAG_NEEDED = 4
 
 # ``icmp_err_convert``: errno and whether the error is fatal, by unreachable code
@@ -107,14 +108,16 @@ class IcmpLayer:
             return
         if icmp.type == ECHO_REQUEST:
             self._echo(skb)
+        elif icmp.type == TIMESTAMP and len(packet.payload) >= 4:  # shorter: "too short"
+            self._echo(skb, timestamp=True)
         elif icmp.is_error and icmp.quoted is not None:
             self._error(icmp, icmp.quoted)
 
-    def _echo(self, skb: Skb) -> None:
-        """``icmp_echo`` → ``icmp_reply``."""
+    def _echo(self, skb: Skb, timestamp: bool = False) -> None:
+        """``icmp_echo`` (or ``icmp_timestamp``) → ``icmp_reply``."""
         ip = skb.packet.ip
         sysctl = self.t.sysctl
-        if sysctl("net.ipv4.icmp_echo_ignore_all"):
+        if not timestamp and sysctl("net.ipv4.icmp_echo_ignore_all"):
             return
         if self.t.address_type(ip.dst) in ("BROADCAST", "MULTICAST"):
             if sysctl("net.ipv4.icmp_echo_ignore_broadcasts", 1):
@@ -136,10 +139,16 @@ class IcmpLayer:
                 ident=self.t.rng.getrandbits(16),
                 dont_fragment=False,
             ),
-            ICMP(ECHO_REPLY, 0, ident=request.ident, seq=request.seq),
-            skb.packet.payload,
+            ICMP(TIMESTAMP_REPLY if timestamp else ECHO_REPLY, 0, ident=request.ident, seq=request.seq),
+            self._times(skb.packet.payload) if timestamp else skb.packet.payload,
         )
-        self.t.output_ip(reply, None)
+        self.t.ip.icmp_out(reply, Skb(reply))  # ``icmp_reply``: the ICMP socket's lock held
+
+    def _times(self, request: bytes) -> bytes:
+        """The originate timestamp copied, then receive = transmit = ms since midnight UT
+        (``inet_current_timestamp``)."""
+        now = int(self.t.ip.env().wall_clock * 1000) % 86_400_000
+        return request[:4] + now.to_bytes(4, "big") * 2
 
     def _error(self, icmp: ICMP, quoted: Packet) -> None:
         """``icmp_unreach`` → the protocol's ``err_handler`` for the quoted packet."""

@@ -74,6 +74,9 @@ class IpStack:
         self.tracer = tracer
         self.loopback_tap: Callable[[Packet], None] | None = None
         self.watch: HookWatch | None = None
+        # ``icmp_xmit_lock``: held while the kernel's ICMP socket sends (an echo reply, an
+        # error); an ICMP error REJECT asks for meanwhile (in OUTPUT) is not sent (trylock fails)
+        self.icmp_sending = False
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -109,10 +112,24 @@ class IpStack:
         env.events[:] = [event for event in env.events if event[0] != "REJECT"]
         for packet in answers:
             out = Skb(packet)
-            if skb.ct is not None and packet.tcp is not None:
-                # ``nf_ct_attach``: the RST belongs to the rejected packet's connection
+            if packet.icmp is not None and self.icmp_sending:
+                continue
+            if skb.ct is not None:
+                # ``nf_ct_attach`` (``nf_send_reset``, ``icmp_glue_bits`` for an error): the
+                # answer belongs to the rejected packet's connection, even an unconfirmed one
                 out.ct, out.ctstate, out.ct_reply = skb.ct, CtState.RELATED, not skb.ct_reply
-            self.local_out(packet, out)
+            if packet.icmp is not None:
+                self.icmp_out(packet, out)
+            else:
+                self.local_out(packet, out)
+
+    def icmp_out(self, packet: Packet, skb: Skb | None = None) -> XtVerdict:
+        """``local_out`` from the kernel's ICMP socket (``icmp_xmit_lock`` held)."""
+        held, self.icmp_sending = self.icmp_sending, True
+        try:
+            return self.local_out(packet, skb)
+        finally:
+            self.icmp_sending = held
 
     def _usable(self, route: object) -> bool:
         dev = getattr(route, "dev", "")
@@ -309,4 +326,4 @@ class IpStack:
             IPv4(src, offending.ip.src, IPPROTO_ICMP, tos=0xC0, dont_fragment=False),
             ICMP(icmp_type, code, quoted=offending),
         )
-        self.local_out(error)
+        self.icmp_out(error)

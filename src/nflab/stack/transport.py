@@ -239,4 +239,4 @@ class Transport:
             dst_type=self.address_type(packet.ip.dst),
         )
         if error is not None:
-            self.output_ip(error, None)
+            self.ip.icmp_out(error, Skb(error))
