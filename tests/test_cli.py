@@ -93,3 +93,26 @@ def test_there_are_built_in_labs() -> None:
     names = [p.name for p in builtin_labs()]
     assert names == sorted(names)
     assert len(names) >= 5
+
+
+def test_run_shows_progress_on_a_terminal_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from nflab.cli.main import run_files
+
+    files = []
+    for name in ("a.md", "b.md"):
+        path = tmp_path / name
+        path.write_text("```console\nlab# machines vm\nvm# echo hi\nhi\n```\n")
+        files.append(path)
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Tty()
+    assert run_files(files, False, out, err) == 0
+    assert f"[2/2] {files[1]} ..." in err.getvalue()
+    plain = io.StringIO()
+    assert run_files(files, False, io.StringIO(), plain) == 0
+    assert plain.getvalue() == ""

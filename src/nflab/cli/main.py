@@ -146,13 +146,20 @@ def run_files(
 ) -> int:  # fmt: skip
     """Run each file (simulated, or with ``runner``), print its diffs and summary."""
     status = OK
-    for path in files:
+    progress = err.isatty() and len(files) > 1
+    for number, path in enumerate(files, 1):
+        if progress:  # long runs (kernel mode takes seconds a file) show where they are
+            err.write(f"\r\033[K[{number}/{len(files)}] {path} ...")
+            err.flush()
         try:
             run = runner(path)
         except TranscriptError as error:
             err.write(f"nflab: {error}\n")
             status = BROKEN
             continue
+        finally:
+            if progress:
+                err.write("\r\033[K")
         status = max(status, _report(run, update, out, err))
     return status
 
