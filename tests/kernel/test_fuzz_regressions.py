@@ -61,8 +61,6 @@ def test_an_icmp_timestamp_request_is_answered_unless_too_short() -> None:
     assert ":OUTPUT ACCEPT [1:40]" in result.counters.splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="not simulated yet: iptables-nft-restore registers a "
-                   "built-in chain only when its table's input names it")
 def test_a_built_in_chain_the_restore_does_not_name_counts_nothing() -> None:
     # found writing GOTO above without its :OUTPUT line: the kernel's OUTPUT (never created
     # by iptables-nft) showed [0:0] although b's RSTs left; the simulator counts them

@@ -193,9 +193,9 @@ class Restore:
         """The table a section starts from, and what ``-v`` says about flushing it."""
         committed = self.ruleset.get(name)
         if self.options.noflush:
-            return (committed.clone() if committed else Table.fresh(name)), []
+            return (committed.clone() if committed else self._fresh(name)), []
         if self.flavour.is_nft and not self.options.verbose:
-            return Table.fresh(name), []  # the whole table is deleted and made anew
+            return self._fresh(name), []  # the whole table is deleted and made anew
         # flush every chain, delete the user chains: policies and their counters stay
         old = committed or Table.fresh(name)
         table = Table(name)
@@ -209,6 +209,11 @@ class Restore:
             messages += [f"Flushing chain `{c.name}'\n" for c in chains]
             messages += [f"Deleting chain `{c.name}'\n" for c in chains if not c.builtin]
         return table, messages
+
+    def _fresh(self, name: str) -> Table:
+        """A new table; iptables-nft-restore registers only the base chains its input
+        names (a ``:CHAIN`` line) or adds rules to."""
+        return Table.fresh(name, registered=not self.flavour.is_nft)
 
     # -- :CHAIN POLICY [PKTS:BYTES] -----------------------------------------------------
 

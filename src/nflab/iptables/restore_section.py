@@ -178,6 +178,7 @@ def set_policy(table: Table, chain: str, policy: str, count: Counters) -> None:
     if policy != "-":
         w.policy = policy
     w.policy_counters = count
+    w.hooked = w.counted = True  # a named base chain exists, with its policy counter
 
 
 def restore_chain(executor: SectionExecutor, chain: str) -> None:
