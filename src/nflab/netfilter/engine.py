@@ -181,6 +181,16 @@ def _next_candidate(
     return len(compiled)
 
 
+def _return_to(table: Table, base: Chain, stack: list[tuple[str, int]]) -> tuple[Chain, int]:
+    """Where a RETURN (or the end of a user chain) continues: the caller's next rule, or,
+    with an empty jump stack (the built-in chain itself, or a chain entered by ``-g``), the
+    built-in chain's end, i.e. its policy (``ipt_do_table``/``nft_do_chain`` underflow)."""
+    if not stack:
+        return base, len(base.rules)
+    name, index = stack.pop()
+    return table.chains[name], index
+
+
 def run_chain(
     table: Table,
     chain_name: str,
@@ -202,12 +212,7 @@ def run_chain(
                 return XtVerdict(chain.policy)
             if tracer:
                 tracer(Step(table.name, chain.name, "return", index + 1))
-            if not stack:  # entered by ``-g`` from the built-in chain: its policy applies
-                chain = base  # (ipt_do_table/nft_do_chain: an empty jump stack → the underflow)
-                index = len(chain.rules)
-                continue
-            name, index = stack.pop()
-            chain = table.chains[name]
+            chain, index = _return_to(table, base, stack)
             continue
         index = _next_match(table, chain, index, skb, env, tracer)
         if index < 0:
@@ -225,11 +230,7 @@ def run_chain(
             continue
         if isinstance(target, Verdict):
             if target.name == "RETURN":
-                if not stack:  # from the built-in chain, or a user chain it went to (-g)
-                    chain, index = base, len(base.rules)
-                    continue
-                name, index = stack.pop()
-                chain = table.chains[name]
+                chain, index = _return_to(table, base, stack)
                 continue
             return XtVerdict(target.name)
         if isinstance(target, Jump):
@@ -249,11 +250,7 @@ def run_chain(
             index += 1
             continue
         if verdict is XtVerdict.RETURN:
-            if not stack:
-                chain, index = base, len(base.rules)
-                continue
-            name, index = stack.pop()
-            chain = table.chains[name]
+            chain, index = _return_to(table, base, stack)
             continue
         return verdict
 
