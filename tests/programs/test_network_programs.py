@@ -272,4 +272,5 @@ def test_icmp_error_for_the_first_syn(timeout: float | None, when: float) -> Non
     lab.run(lab.spawn(lab.a, "client", body))
     err, now = result["error"]  # type: ignore[misc]
     assert err == 111
-    assert now == pytest.approx(when, abs=0.01)
+    # the retransmission timer runs on the timer wheel: 4 to 32 ms after the second (HZ=250)
+    assert when <= now <= when + (0.032 if when else 0.01)

@@ -105,10 +105,13 @@ def test_dropped_syns_are_retransmitted_on_the_618_schedule() -> None:
     client = lab.spawn(lab.a, "client", connector("10.0.0.2", 80, result))
     lab.run(client)
     # tcp_syn_linear_timeouts=4: four more 1 s timeouts before the doubling starts;
-    # gives up after tcp_syn_retries + 4 retransmissions
-    assert [s.time for s in lab.sent("a", SYN)] == [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]
+    # gives up after tcp_syn_retries + 4 retransmissions. Each timeout ends at the next
+    # bucket of the timer wheel (HZ=250): 1 s is 1.024 s, 2 s 2.016 s (as measured on the
+    # kernel), 4 s rounds to 64 jiffies, 32 s to 512
+    times = [round(s.time, 3) for s in lab.sent("a", SYN)]
+    assert times == [0, 1.024, 2.048, 3.072, 4.096, 5.12, 7.136, 11.264, 19.456, 35.584, 69.632]
     assert result["error"][:3] == (TimeoutError, 110, "Connection timed out")
-    assert result["error"][3] == pytest.approx(131)
+    assert result["error"][3] == pytest.approx(135.168)
 
 
 def test_classic_syn_schedule_without_linear_timeouts() -> None:
@@ -119,8 +122,8 @@ def test_classic_syn_schedule_without_linear_timeouts() -> None:
     result: dict = {}
     client = lab.spawn(lab.a, "client", connector("10.0.0.2", 80, result))
     lab.run(client)
-    assert [s.time for s in lab.sent("a", SYN)] == [0, 1, 3, 7]
-    assert result["error"][1] == 110 and result["error"][3] == pytest.approx(15)
+    assert [round(s.time, 3) for s in lab.sent("a", SYN)] == [0, 1.024, 3.04, 7.168]
+    assert result["error"][1] == 110 and result["error"][3] == pytest.approx(15.36)
 
 
 def test_caller_timeout_fires_first_and_the_attempt_goes_on() -> None:
@@ -144,7 +147,8 @@ def test_caller_timeout_fires_first_and_the_attempt_goes_on() -> None:
 
     lab.run(lab.spawn(lab.a, "client", body))
     assert result == {"first": (None, "timed out", 2.5), "second": 114}  # EALREADY
-    assert [s.time for s in lab.sent("a", SYN)] == [0, 1, 2, 3, 4]  # until close()
+    # until close() at 4.5 s
+    assert [round(s.time, 3) for s in lab.sent("a", SYN)] == [0, 1.024, 2.048, 3.072, 4.096]
 
 
 @pytest.mark.parametrize(
@@ -152,11 +156,12 @@ def test_caller_timeout_fires_first_and_the_attempt_goes_on() -> None:
     [
         ("--reject-with tcp-reset", (ConnectionRefusedError, 111, "Connection refused"), 0),
         # an ICMP error about the first SYN only sets a soft error (connect() holds the
-        # socket); the retransmission's error one second later ends the attempt
-        ("", (ConnectionRefusedError, 111, "Connection refused"), 1),
-        ("--reject-with icmp-host-unreachable", (OSError, 113, "No route to host"), 1),
-        ("--reject-with icmp-admin-prohibited", (OSError, 113, "No route to host"), 1),
-        ("--reject-with icmp-net-unreachable", (OSError, 101, "Network is unreachable"), 1),
+        # socket); the retransmission's error one second later (the timer wheel's 1.024 s)
+        # ends the attempt
+        ("", (ConnectionRefusedError, 111, "Connection refused"), 1.024),
+        ("--reject-with icmp-host-unreachable", (OSError, 113, "No route to host"), 1.024),
+        ("--reject-with icmp-admin-prohibited", (OSError, 113, "No route to host"), 1.024),
+        ("--reject-with icmp-net-unreachable", (OSError, 101, "Network is unreachable"), 1.024),
     ],
 )
 def test_reject_rules(reject: str, error: tuple, when: float) -> None:
@@ -185,7 +190,7 @@ def test_output_drop_is_not_an_error_for_connect() -> None:
     lab.ipt(lab.a, "iptables -A OUTPUT -p tcp --dport 80 -j DROP")
     result: dict = {}
     lab.run(lab.spawn(lab.a, "client", connector("10.0.0.2", 80, result)))
-    assert result["error"][1] == 110 and result["error"][3] == pytest.approx(3)
+    assert result["error"][1] == 110 and result["error"][3] == pytest.approx(3.04)  # 1.024 + 2.016
 
 
 def test_no_route_is_immediate() -> None:

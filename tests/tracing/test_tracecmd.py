@@ -34,7 +34,7 @@ def test_trace_a_command(tmp_path: Path) -> None:
     outcome = run.outcomes[-1]
     assert outcome.error is None
     lines = outcome.actual
-    assert lines[:2] == ("", "trace: 2 packets, 1 connection") and lines[-1] == "[1]"
+    assert lines[:2] == ("", "trace: 1 packet, 1 connection") and lines[-1] == "[1]"  # no resend in 1 s
     assert outcome.status == 1 and "[1]" not in lines[:-1]
     assert "dropped by filter INPUT rule 1: -A INPUT -p tcp -m tcp --dport 23 -j DROP" in \
         "\n".join(lines)

@@ -31,6 +31,7 @@ def tcpdump_main(argv: Sequence[str], io: Io, system: System) -> int:
     write_file: str | None = None
     read_file: str | None = None
     packet_buffered = False
+    line_buffered = False
     words: list[str] = []
     while args:
         word = args.pop(0)
@@ -62,7 +63,7 @@ def tcpdump_main(argv: Sequence[str], io: Io, system: System) -> int:
                 elif flag == "U":
                     packet_buffered = True  # -w: each packet reaches the file at once
                 elif flag == "l":
-                    pass  # line buffering: nflab's lines are complete anyway
+                    line_buffered = True  # stdout line buffered: each line reaches a file at once
                 else:
                     raise NotSimulated(f"tcpdump -{flag}")
         else:
@@ -113,6 +114,8 @@ def tcpdump_main(argv: Sequence[str], io: Io, system: System) -> int:
         line = capture.offer(machine.clock.now, frame)
         if line is not None:
             io.out(line + "\n")
+            if line_buffered:
+                io.flush()
         if writer is not None:
             for record in capture.records[kept:]:
                 writer.add(record)

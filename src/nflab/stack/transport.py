@@ -40,6 +40,7 @@ from .netns import Netns
 from .ports import IPAddress, PortTable
 from .tcp import Segment
 from .tcp_layer import TcpLayer
+from .timer_wheel import wheel_delay
 from .udp import Datagram, UdpLayer
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ class Transport:
         return self.scheduler.now
 
     def timer(self, delay: float, action: Callable[[], None]) -> Any:
-        return self.scheduler.call_later(delay, action)
+        """A kernel ``timer_list`` (TCP's timers): it runs on the timer wheel's schedule."""
+        return self.scheduler.call_later(wheel_delay(self.scheduler.now, delay), action)
 
     def signal(self) -> Signal:
         return Signal(self.scheduler)
