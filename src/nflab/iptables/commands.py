@@ -196,7 +196,11 @@ class Executor:
             if cmd.verbose:
                 # ``print_firewall_line`` for each expanded rule, before the kernel sees it
                 out.stdout.extend(echo_rule(rule, self.names) for rule in cmd.rules)
-            self._rule_command(cmd)
+            try:
+                self._rule_command(cmd)
+            except NftBatchError:
+                self._refused_batch_handles(cmd)
+                raise
         elif c == Cmd.DELETE_NUM:
             self._delete_num(cmd)
         elif c & Cmd.LIST or c & Cmd.LIST_RULES:
@@ -217,6 +221,17 @@ class Executor:
             self._policy(cmd)
         return out
 
+    def _refused_batch_handles(self, cmd: Command) -> None:
+        """The kernel drew a handle for every new rule (and base chain) of a batch it then
+        refused (``nf_tables_newrule`` allocates before it checks the expressions): the
+        table's generator stays advanced though nothing else changed."""
+        committed = self.ruleset.get(cmd.table)
+        if committed is None or cmd.command not in (Cmd.APPEND, Cmd.INSERT):
+            return  # a table made by the batch went with it; a replacement keeps its handle
+        chain = committed.chains.get(cmd.chain or "")
+        registers = chain is not None and not chain.hooked
+        committed.last_handle += len(cmd.rules) + registers
+
     def _kernel_rules(self, rules: list[Rule]) -> list[Rule]:
         """iptables-nft: the rules as the kernel will hold them (native expressions read back)."""
         return [nft_readback(rule) for rule in rules]
@@ -231,7 +246,7 @@ class Executor:
         op = _RULE_OPS.get(c, "")
         counters = Counters(*cmd.counters) if cmd.counters else None
         if c in (Cmd.INSERT, Cmd.REPLACE):
-            _register(table.writable(cmd.chain), counted=False)
+            table.register(cmd.chain, counted=False)
         if c == Cmd.APPEND:
             self._append(table, cmd.chain, cmd.rules, counters, op)
         elif c == Cmd.INSERT:
@@ -240,7 +255,9 @@ class Executor:
                 raise TableError("Index of insertion too big.")
             for rule in cmd.rules:
                 self._validate(table, cmd.chain, rule, op)
-                table.writable(cmd.chain).insert(cmd.rulenum - 1, rule, counters.copy() if counters else None)
+                table.insert_rule(
+                    table.writable(cmd.chain), cmd.rulenum - 1, rule, counters.copy() if counters else None
+                )
         elif c == Cmd.REPLACE:
             chain = table.chains[cmd.chain]
             if cmd.rulenum > len(chain):
@@ -248,7 +265,7 @@ class Executor:
             rule = cmd.rules[0]
             self._validate(table, cmd.chain, rule, op)
             w = table.writable(cmd.chain)
-            w.rules[cmd.rulenum - 1] = rule
+            w.rules[cmd.rulenum - 1] = rule  # nf_tables keeps the replaced rule's handle
             w.counters[cmd.rulenum - 1] = counters.copy() if counters else Counters()
         else:
             for rule in cmd.rules:
@@ -273,12 +290,11 @@ class Executor:
     ) -> None:
         """``-A CHAIN``: each rule checked by the kernel (unless ``validated`` already), then
         added at the end. The restore's known line shapes add their rules here too."""
-        w = table.writable(chain)
-        _register(w, counted=False)
+        w = table.register(chain, counted=False)
         for rule in rules:
             if not validated:
                 self._validate(table, chain, rule, op)
-            w.append(rule, counters.copy() if counters else None)
+            table.append_rule(w, rule, counters.copy() if counters else None)
 
     def _not_found_message(self, rule: Rule) -> str:
         """libiptc's delete/check of a rule whose target is an extension or a chain
@@ -382,9 +398,7 @@ class Executor:
         table = self._edit(cmd.table)
         for chain in self._chains_selected(table, cmd.chain):
             self._say(f"Flushing chain `{chain.name}'")
-            w = table.writable(chain.name)
-            w.rules = []
-            w.counters = []
+            table.writable(chain.name).flush()
         self._commit(table)
 
     def _new_chain(self, cmd: Command) -> None:
@@ -454,18 +468,10 @@ class Executor:
         w.policy = cmd.policy
         if not w.counted:  # the policy now comes with its counter, from zero
             w.policy_counters = Counters()
-        _register(w, counted=True)
+        table.register(cmd.chain, counted=True)
         if cmd.counters is not None:
             w.policy_counters = Counters(*cmd.counters)
         self._commit(table, creates=True)
-
-
-def _register(chain: Chain, counted: bool) -> None:
-    """A command that needs a base chain in the kernel creates it (iptables-nft);
-    only ``-P`` gives it a policy counter."""
-    if chain.builtin:
-        chain.hooked = True
-        chain.counted = chain.counted or counted
 
 
 def _find(rules: Iterable[Rule], rule: Rule) -> int | None:

@@ -198,10 +198,10 @@ class Restore:
             return self._fresh(name), []  # the whole table is deleted and made anew
         # flush every chain, delete the user chains: policies and their counters stay
         old = committed or Table.fresh(name)
-        table = Table(name)
+        table = Table(name, last_handle=old.last_handle, serial=old.serial)
         for chain in old.builtin_chains():
             table.chains[chain.name] = Chain(
-                chain.name, chain.policy, [], [], chain.policy_counters
+                chain.name, chain.policy, [], [], chain.policy_counters, handle=chain.handle
             )
         messages: list[str] = []
         if self.options.verbose and (committed is not None or not self.flavour.is_nft):

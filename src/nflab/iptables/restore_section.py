@@ -174,11 +174,10 @@ def set_policy(table: Table, chain: str, policy: str, count: Counters) -> None:
     """``iptc_set_policy`` / ``nft_chain_set``: ``-`` keeps the policy, counters are set."""
     if policy not in ("ACCEPT", "DROP", "-"):
         raise TableError("Bad policy name.")
-    w = table.writable(chain)
+    w = table.register(chain, counted=True)  # a named base chain exists, with its policy counter
     if policy != "-":
         w.policy = policy
     w.policy_counters = count
-    w.hooked = w.counted = True  # a named base chain exists, with its policy counter
 
 
 def restore_chain(executor: SectionExecutor, chain: str) -> None:
@@ -187,7 +186,5 @@ def restore_chain(executor: SectionExecutor, chain: str) -> None:
     if chain not in table.chains:
         table.add_chain(chain)
         return
-    w = table.writable(chain)
-    w.rules = []
-    w.counters = []
+    table.writable(chain).flush()
     executor.graph.invalidate()

@@ -11,7 +11,8 @@ has:
 - OUTPUT: raw, conntrack, mangle, nat-dst, filter, security
 - POSTROUTING: mangle, nat-src, confirm
 
-Both backends' tables run at their table's priority (nft first).
+Both backends' tables run at their table's priority; of two at the same priority the one
+registered last runs first.
 Connection tracking runs only while some rule in the namespace needs it
 (``nf_ct_netns_get``: a state/conntrack match, a NAT target, ...).
 """
@@ -26,6 +27,7 @@ from ..iptables.rule import TargetEntry
 from .conntrack import ConntrackTable, Timeouts, resolve, update
 from .engine import Tracer, run_chain
 from .nat import nat_hook
+from .nftrace import NftTraceWalk
 from .skb import CtState, Env, Skb, XtVerdict
 from .state import NetfilterState
 from .tables import Ruleset, Table
@@ -76,6 +78,8 @@ class HookRunner:
     _cache_value: bool = False
     _plan_key: tuple[int, int] | None = None
     _plan: dict[tuple[str, str], tuple[tuple[Ruleset, Table], ...]] = field(default_factory=dict)
+    _nftrace_key: int | None = None
+    _nftrace_value: bool = False
 
     def tracking(self) -> bool:
         key = (self.netfilter.nft.generation, self.netfilter.legacy.generation)
@@ -113,14 +117,16 @@ class HookRunner:
             self._plan_key, self._plan = key, {}
         found = self._plan.get((name, hook))
         if found is None:
-            found = tuple(
+            hooked = [
                 (ruleset, table)
                 for ruleset in (self.netfilter.nft, self.netfilter.legacy)
                 if (table := ruleset.get(name)) is not None
                 and hook in table.chains
                 and table.chains[hook].hooked
-            )
-            self._plan[(name, hook)] = found
+            ]
+            # same priority: ``nf_hook_entries_grow`` puts a new hook before the equal ones
+            hooked.sort(key=lambda pair: -pair[1].chains[hook].registered)
+            found = self._plan[(name, hook)] = tuple(hooked)
         return found
 
     def _tables(self, name: str, hook: str, skb: Skb, env: Env, tracer: Tracer | None) -> XtVerdict:
@@ -131,10 +137,28 @@ class HookRunner:
                 # a traced packet's matched entries go to the kernel log (``trace_packet``);
                 # raw is where ``-j TRACE`` turns tracing on, in the middle of a walk
                 walk_tracer = legacy_tracer(table, skb, env, tracer)
+            elif ruleset is self.netfilter.nft and env.nftrace_listeners and self._nftrace_enabled():
+                # nf_tables reports a traced packet's walk to the trace listeners
+                walk_tracer = NftTraceWalk(table, skb, env, env.nftrace_listeners, tracer)
             verdict = run_chain(table, hook, skb, env, walk_tracer)
             if verdict is not XtVerdict.ACCEPT:
                 return verdict
         return XtVerdict.ACCEPT
+
+    def _nftrace_enabled(self) -> bool:
+        """``nft_trace_enabled``: the static key a ``meta nftrace set`` expression (iptables-nft's
+        ``-j TRACE``) switches on; without one nf_tables reports nothing, even for a packet
+        iptables-legacy's TRACE marked."""
+        nft = self.netfilter.nft
+        if nft.generation != self._nftrace_key:
+            self._nftrace_key = nft.generation
+            self._nftrace_value = any(
+                isinstance(rule.target, TargetEntry) and rule.target.name == "TRACE"
+                for table in nft.tables.values()
+                for chain in table.chains.values()
+                for rule in chain.rules
+            )
+        return self._nftrace_value
 
     def _conntrack_in(self, skb: Skb, env: Env) -> None:
         """``nf_conntrack_in``: attach the connection and its state to the packet."""

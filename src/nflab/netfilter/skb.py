@@ -145,6 +145,9 @@ class Env:
     # ``nf_tproxy_get_sock_v4(proto, saddr, daddr, sport, dport, in, lookup_type)`` for
     # TPROXY: the established socket of these addresses (``listener`` False) or the one
     # listening on daddr:dport (True); an object with ``transparent`` and ``time_wait``
+    # the namespace's NFNLGRP_NFTRACE listeners (``xtables-monitor --trace``): each gets the
+    # nftrace.NftTrace messages of traced packets; none listening, none are made
+    nftrace_listeners: list[Callable[[Any], None]] = field(default_factory=list)
     tproxy_socket: Callable[..., Any] = field(
         default=lambda proto, saddr, sport, daddr, dport, dev, listener: None
     )

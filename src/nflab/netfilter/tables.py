@@ -8,11 +8,14 @@ command leaves the table exactly as it was.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..iptables.rule import Counters, Rule
+
+_TABLE_SERIALS = itertools.count(1)
 
 # Built-in chains per table, in hook order (what the kernel registers).
 BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
@@ -45,6 +48,14 @@ class Chain:
     # ``-X`` removes empty ACCEPT base chains again. Unregistered chains see no packets.
     hooked: bool = True
     counted: bool = True
+    # nf_tables handles (iptables-nft): the chain's own and one per rule, drawn from the
+    # table's generator when the kernel creates them (``nf_tables_alloc_handle``); a
+    # replaced rule keeps its handle. Traces name rules by handle (``rule:0x7``).
+    handle: int = field(default=0, compare=False)
+    handles: list[int] = field(default_factory=list, compare=False)
+    # when its hook was registered (the namespace's sequence, see Ruleset.replace): of two
+    # hooks at the same priority the kernel runs the one registered last first
+    registered: int = field(default=0, compare=False)
     # the engine's evaluation form of ``rules`` (see engine.compiled_rules); a live chain's
     # rules are never edited in place (commands edit clones), so it stays valid
     compiled: Any = field(default=None, compare=False, repr=False)
@@ -56,20 +67,29 @@ class Chain:
     def clone(self) -> Chain:
         return Chain(
             self.name, self.policy, list(self.rules), list(self.counters), self.policy_counters,
-            self.hooked, self.counted,
+            self.hooked, self.counted, handle=self.handle, handles=list(self.handles),
+            registered=self.registered,
         )
 
-    def insert(self, index: int, rule: Rule, counters: Counters | None = None) -> None:
+    def insert(self, index: int, rule: Rule, counters: Counters | None = None, handle: int = 0) -> None:
         self.rules.insert(index, rule)
         self.counters.insert(index, counters or Counters())
+        self.handles.insert(index, handle)
 
-    def append(self, rule: Rule, counters: Counters | None = None) -> None:
+    def append(self, rule: Rule, counters: Counters | None = None, handle: int = 0) -> None:
         self.rules.append(rule)
         self.counters.append(counters or Counters())
+        self.handles.append(handle)
 
     def delete(self, index: int) -> None:
         del self.rules[index]
         del self.counters[index]
+        del self.handles[index]
+
+    def flush(self) -> None:
+        self.rules = []
+        self.counters = []
+        self.handles = []
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -82,6 +102,12 @@ class Table:
     name: str
     chains: dict[str, Chain] = field(default_factory=dict)
     _cloned: set[str] = field(default_factory=set, repr=False)
+    # the table's handle generator (``table->hgenerator``): chains and rules share it, and
+    # it only grows, until the table itself is deleted (an iptables-nft-restore)
+    last_handle: int = 0
+    # which kernel table this is: a table deleted and made anew gets a new serial (its
+    # chains' hooks are registered anew); edited copies keep it
+    serial: int = field(default_factory=lambda: next(_TABLE_SERIALS), compare=False)
 
     @classmethod
     def fresh(cls, name: str, registered: bool = True) -> Table:
@@ -89,12 +115,34 @@ class Table:
         base chains exist in the kernel only once a command creates them."""
         table = cls(name)
         for chain in BUILTIN_CHAINS[name]:
-            table.chains[chain] = Chain(chain, "ACCEPT", hooked=registered, counted=registered)
+            handle = table.new_handle() if registered else 0
+            table.chains[chain] = Chain(chain, "ACCEPT", hooked=registered, counted=registered, handle=handle)
         return table
 
     def clone(self) -> Table:
         """A copy to edit; chains are copied when first written (:meth:`writable`)."""
-        return Table(self.name, dict(self.chains))
+        return Table(self.name, dict(self.chains), last_handle=self.last_handle, serial=self.serial)
+
+    def new_handle(self) -> int:
+        self.last_handle += 1
+        return self.last_handle
+
+    def register(self, name: str, counted: bool) -> Chain:
+        """iptables-nft creates a base chain when a command needs it (a new handle); only
+        ``-P`` and a restore's ``:CHAIN`` line give it a policy counter."""
+        chain = self.writable(name)
+        if not chain.hooked:
+            chain.hooked = True
+            chain.handle = self.new_handle()
+        chain.counted = chain.counted or counted
+        return chain
+
+    def append_rule(self, chain: Chain, rule: Rule, counters: Counters | None = None) -> None:
+        """Add a rule at the end of a writable chain of this table, with a new handle."""
+        chain.append(rule, counters, self.new_handle())
+
+    def insert_rule(self, chain: Chain, index: int, rule: Rule, counters: Counters | None = None) -> None:
+        chain.insert(index, rule, counters, self.new_handle())
 
     def writable(self, name: str) -> Chain:
         if name not in self._cloned:
@@ -103,7 +151,7 @@ class Table:
         return self.chains[name]
 
     def add_chain(self, name: str) -> Chain:
-        chain = Chain(name)
+        chain = Chain(name, handle=self.new_handle())
         self.chains[name] = chain
         self._cloned.add(name)
         return chain
@@ -187,6 +235,8 @@ class Ruleset:
     tables: dict[str, Table] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     generation: int = 0  # bumped at every commit: caches derived from the rules key on it
+    # the namespace's hook registration sequence, shared by both backends (NetfilterState)
+    hook_clock: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def get(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -199,9 +249,26 @@ class Ruleset:
         """Commit an edited table (``TC_COMMIT`` / the nft batch)."""
         table._cloned = set()
         self.generation += 1
+        self._note_registrations(self.tables.get(table.name), table)
         if table.name not in self.tables:
             self.order.insert(0, table.name)
         self.tables[table.name] = table
+
+    def _note_registrations(self, old: Table | None, new: Table) -> None:
+        """Stamp the base chains whose hooks this commit registers (``nf_register_net_hook``).
+
+        x_tables registers a table's hooks when the table is first used in the namespace
+        and keeps them; nf_tables registers a base chain's hook when it creates the chain,
+        which a restore's table deletion does again."""
+        same_table = old is not None and (self.flavour != "nft" or old.serial == new.serial)
+        for chain in new.chains.values():
+            if not chain.builtin or not chain.hooked:
+                continue
+            before = old.chains.get(chain.name) if same_table and old is not None else None
+            if before is not None and before.hooked:
+                chain.registered = before.registered
+            else:
+                chain.registered = next(self.hook_clock)
 
     def drop(self, name: str) -> None:
         """Delete a table (iptables-nft-restore's table flush with nothing made anew)."""

@@ -54,6 +54,7 @@ PROGRAMS: dict[str, str] = {
     "python3": "nflab.programs.http_server:python3_main",
     "python3.11": "nflab.programs.http_server:python3_main",
     "tcpdump": "nflab.programs.tcpdump:tcpdump_main",
+    "xtables-monitor": "nflab.programs.xtables_monitor:xtables_monitor_main",
 }
 
 # Where Debian keeps programs: ``/usr/sbin/iptables`` runs iptables.
