@@ -14,7 +14,7 @@ import heapq
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .clock import SimClock
 
@@ -23,12 +23,12 @@ class ProcessKilled(BaseException):
     """Raised inside a process's thread to unwind it (``kill``, end of the lab)."""
 
 
-@dataclass(order=True)
+@dataclass(slots=True)
 class _Event:
     when: float
     seq: int
-    action: Callable[[], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    action: Callable[[], None]
+    cancelled: bool = False
 
 
 class Signal:
@@ -154,7 +154,8 @@ class Scheduler:
     def __init__(self, clock: SimClock) -> None:
         self.clock = clock
         self.start = clock.now
-        self._queue: list[_Event] = []
+        # (when, seq, event): tuples compare in C, ordered by time then by scheduling order
+        self._queue: list[tuple[float, int, _Event]] = []
         self._seq = itertools.count()
         self._pids = itertools.count(1000)
         self._baton = _gate()
@@ -171,7 +172,7 @@ class Scheduler:
 
     def call_later(self, delay: float, action: Callable[[], None]) -> _Event:
         event = _Event(self.clock.now + max(0.0, delay), next(self._seq), action)
-        heapq.heappush(self._queue, event)
+        heapq.heappush(self._queue, (event.when, event.seq, event))
         return event
 
     def call_soon(self, action: Callable[[], None]) -> _Event:
@@ -191,16 +192,16 @@ class Scheduler:
         self.call_soon(proc._resume)
 
     def _next_time(self) -> float | None:
-        while self._queue and self._queue[0].cancelled:
+        while self._queue and self._queue[0][2].cancelled:
             heapq.heappop(self._queue)
-        return self._queue[0].when if self._queue else None
+        return self._queue[0][0] if self._queue else None
 
     def step(self) -> bool:
         """Run the next event; False when there is none."""
         when = self._next_time()
         if when is None:
             return False
-        event = heapq.heappop(self._queue)
+        event = heapq.heappop(self._queue)[2]
         if event.when > self.clock.now:
             self.clock.advance(event.when - self.clock.now)
         event.action()

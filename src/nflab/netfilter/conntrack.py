@@ -332,7 +332,7 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
         conn.tcp_state = nxt
         timeout = timeouts.tcp(nxt)
         if not seen_reply:
-            if tcp.flags & TcpFlags.RST:
+            if tcp.flags & _RST:
                 conn.expires = now  # a reset before any reply kills the entry
                 return
             if nxt == ESTABLISHED:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..packet.headers import TCP, TcpFlags
+from ..packet.headers import TCP
 from .errors import os_error
 from .ports import IPAddress, PortTable, address_covers
 from .tcp import Segment, TcpConnection, TcpState
+from .tcp_types import ACK, RST, SYN
 
 if TYPE_CHECKING:
     from .transport import Transport
@@ -69,11 +70,11 @@ class TcpListener:
     def input(self, seg: Segment) -> None:
         """``tcp_v4_conn_request``; a SYN finding the accept queue full is dropped."""
         flags = seg.tcp.flags
-        if flags & TcpFlags.RST:
+        if flags & RST:
             return
-        if flags & TcpFlags.ACK:
+        if flags & ACK:
             return self.layer.send_reset(seg)
-        if not flags & TcpFlags.SYN or self.full():
+        if not flags & SYN or self.full():
             return
         child = self.layer.new_connection(
             seg.dst,
@@ -268,7 +269,7 @@ class TcpLayer:
         listener = self.listener_for(seg)
         if listener is not None:
             return listener.input(seg)
-        if not th.flags & TcpFlags.RST:
+        if not th.flags & RST:
             self.send_reset(seg)
         return None
 

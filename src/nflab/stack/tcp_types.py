@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 IPAddress = IPv4Address | IPv6Address
 MASK = 0xFFFFFFFF
-SYN, ACK, FIN, RST, PSH = TcpFlags.SYN, TcpFlags.ACK, TcpFlags.FIN, TcpFlags.RST, TcpFlags.PSH
+# plain ints: ``int & IntFlag`` builds an enum member on every test (slow on the hot path)
+SYN, ACK, FIN, RST, PSH = (int(f) for f in (TcpFlags.SYN, TcpFlags.ACK, TcpFlags.FIN, TcpFlags.RST, TcpFlags.PSH))
 
 
 class TcpState(Enum):

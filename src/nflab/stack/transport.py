@@ -51,6 +51,9 @@ ICMP_PROT_UNREACH, ICMP_PORT_UNREACH = 2, 3
 _ECN_MASK = 0x03
 
 
+_RST = int(TcpFlags.RST)
+
+
 class Transport:
     def __init__(self, netns: Netns, scheduler: Scheduler, rng: random.Random) -> None:
         self.netns = netns
@@ -158,7 +161,7 @@ class Transport:
 
     def send_tcp_reset(self, seg: Segment) -> None:
         """``tcp_v4_send_reset``: from the segment's destination, reflecting its TOS, IP id 0."""
-        if seg.tcp.flags & TcpFlags.RST or self._not_unicast(seg.dst):
+        if seg.tcp.flags & _RST or self._not_unicast(seg.dst):
             return
         rst = reset_header(seg.tcp, len(seg.payload))
         self.output_tcp(seg.dst, seg.src, rst, b"", 0, None, seg.tos & ~_ECN_MASK)
