@@ -23,7 +23,7 @@ from enum import IntFlag
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
 
-from ..packet.headers import ICMP, TCP, UDP, Packet, TcpFlags
+from ..packet.headers import ICMP, TCP, UDP, IPv4, Packet, TcpFlags
 from ..packet.wire import emit
 
 if TYPE_CHECKING:
@@ -122,6 +122,12 @@ def _hex(data: bytes) -> str:
     return "".join(f"{b:02X}" for b in data)
 
 
+def fragment_words(ip: IPv4) -> str:
+    """``DF MF FRAG:N``, as both the kernel log and xtables-monitor print the fragment bits."""
+    words = ("DF " if ip.dont_fragment else "") + ("MF " if ip.more_fragments else "")
+    return words + (f"FRAG:{ip.frag_offset} " if ip.frag_offset else "")
+
+
 def _dump_ipv4(out: list[str], pkt: Packet, avail: int, ctx: LogContext, top: bool) -> None:
     """``dump_ipv4_packet``; ``avail`` is how many bytes of this IP packet the skb holds."""
     if avail < 20:
@@ -133,12 +139,7 @@ def _dump_ipv4(out: list[str], pkt: Packet, avail: int, ctx: LogContext, top: bo
         f"LEN={pkt.length} TOS=0x{ip.tos & _IPTOS_TOS_MASK:02X} "
         f"PREC=0x{ip.tos & _IPTOS_PREC_MASK:02X} TTL={ip.ttl} ID={ip.ident} "
     )
-    if ip.dont_fragment:
-        out.append("DF ")
-    if ip.more_fragments:
-        out.append("MF ")
-    if ip.frag_offset:
-        out.append(f"FRAG:{ip.frag_offset} ")
+    out.append(fragment_words(ip))
     if ctx.flags & LogFlag.IPOPT and ip.options:
         if avail < ip.header_length:
             out.append("TRUNCATED")

@@ -18,6 +18,7 @@ from ..iptables.getopt import NO_ARG, GetoptLong, LongOpt
 from ..iptables.names import Names
 from ..iptables.output import save_rule
 from ..lab.scheduler import Signal
+from ..netfilter.logformat import fragment_words
 from ..netfilter.nftrace import (
     NF_ACCEPT,
     NF_DROP,
@@ -182,12 +183,7 @@ def packet_line(family: int, trace_id: int, traced: TracedPacket) -> str:
     ip = packet.ip
     out.append(f"SRC={ip.src} DST={ip.dst} ")
     out.append(f"LEN={packet.length} TOS=0x{ip.tos:x} TTL={ip.ttl} ID={ip.ident} ")
-    if ip.dont_fragment:
-        out.append("DF ")
-    if ip.more_fragments:
-        out.append("MF ")
-    if ip.frag_offset:
-        out.append(f"FRAG:{ip.frag_offset} ")
+    out.append(fragment_words(ip))
     if ip.options:
         # the bytes go through a (signed) ``char``: 0x94 prints as FFFFFF94
         text = "".join(f"{b:02X}" if b < 0x80 else f"{b | 0xFFFFFF00:08X}" for b in ip.options)
