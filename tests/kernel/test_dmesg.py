@@ -52,6 +52,19 @@ def test_broadcasts_and_loopback_cannot_be_told_apart_beyond_interface_names() -
     assert not belongs(bridged, GW)  # no br0, veth0, veth1 there
 
 
+def test_a_bridged_frame_belongs_to_the_machine_of_the_bridge_ports() -> None:
+    # br_netfilter: the frame is addressed to another machine behind the bridge
+    host = MachineView(
+        interfaces=frozenset({"lo", "br0", "p1", "p2"}),
+        macs=frozenset({"aa:aa:aa:aa:aa:09"}),
+        addresses=frozenset({ipaddress.ip_address("10.9.0.254")}),
+    )
+    forwarded = line("IN=br0 OUT=br0 PHYSIN=p1 PHYSOUT=p2 MAC=bb:bb:bb:bb:bb:02:bb:bb:bb:bb:bb:01:08:00 SRC=10.9.0.1 DST=10.9.0.2")
+    posted = line("IN= OUT=br0 PHYSIN=p1 PHYSOUT=p2 SRC=10.9.0.1 DST=10.9.0.2")
+    assert belongs(forwarded, host) and belongs(posted, host)
+    assert not belongs(forwarded, GW)
+
+
 def test_view_of_ip_json_links() -> None:
     links = [
         {"ifname": "lo", "address": "00:00:00:00:00:00", "addr_info": [{"local": "127.0.0.1"}, {"local": "::1"}]},

@@ -32,7 +32,7 @@ from nflab.transcript.runner import run_transcript
 HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize("name", ["nft-trace-local.md", "nft-trace-forward.md"])
+@pytest.mark.parametrize("name", ["nft-trace-local.md", "nft-trace-forward.md", "nft-trace-bridge.md"])
 def test_transcript(name: str) -> None:
     run = run_transcript(HERE / name)
     problems = [f"{o.command.where}: {o.error}" for o in run.errors]
@@ -62,12 +62,18 @@ def test_packet_line_of_a_sent_tcp_segment() -> None:
 def test_packet_line_link_layers() -> None:
     packet = Packet(_ip(proto=17, dont_fragment=False), UDP(53, 5353))
     mac = bytes.fromhex("0a0b0c0d0e0f") + bytes.fromhex("020000000a01") + b"\x08\x00"
-    ether = packet_line(2, 1, traced(packet, in_iface="eth0", out_iface="", link="ether", mac_header=mac))
+    ether = packet_line(2, 1, traced(packet, in_iface="eth0", out_iface="", link=1, mac_header=mac))
     # ether_ntoa: no leading zeros; source first
     assert "IN=eth0 MACSRC=2:0:0:0:a:1 MACDST=a:b:c:d:e:f MACPROTO=0800 SRC=" in ether
     assert ether.endswith("ID=0 SPORT=53 DPORT=5353 \n")
-    loop = packet_line(2, 1, traced(packet, in_iface="lo", out_iface="", link="loopback"))
+    loop = packet_line(2, 1, traced(packet, in_iface="lo", out_iface="", link=772))
     assert "IN=lo LOOPBACK SRC=" in loop
+    # a bridged packet in POSTROUTING: a link-layer header but no input device (type 0),
+    # its bytes printed through a signed char
+    bridged = packet_line(2, 1, traced(packet, out_iface="br0", link=0, mac_header=mac))
+    assert "OUT=br0 LL=0x0 0a0b0c0d0e0f020000000a010800 SRC=" in bridged
+    high = packet_line(2, 1, traced(packet, out_iface="br0", link=0, mac_header=b"\x83\x01"))
+    assert "LL=0x0 ffffff8301 SRC=" in high
 
 
 def test_packet_line_fragments_and_options() -> None:

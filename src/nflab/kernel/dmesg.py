@@ -10,8 +10,9 @@ which namespace wrote it. This program (bind-mounted over the machine's
    (``IN``, ``OUT``, ``PHYSIN``, ``PHYSOUT``) all exist on the machine: in its
    own network namespace or in one it created with ``ip netns add``;
 3. the packet is the machine's: a frame received on ``IN`` was sent to the
-   MAC address of one of the machine's interfaces (when unicast); a packet
-   the machine sent itself (``IN=`` empty) has one of its addresses as ``SRC``.
+   MAC address of one of the machine's interfaces (when unicast), or crossed
+   one of its bridges (``PHYSIN``/``PHYSOUT``: br_netfilter); a packet the
+   machine sent itself (``IN=`` empty) has one of its addresses as ``SRC``.
 
 Rule 3 tells machines apart that use the same interface names (``eth0`` on
 every machine). What it cannot tell apart is loopback or broadcast traffic of
@@ -72,6 +73,8 @@ def belongs(fields: Mapping[str, str], view: MachineView) -> bool:
     names = {fields.get(k, "") for k in ("IN", "OUT", "PHYSIN", "PHYSOUT")} - {""}
     if not names <= view.interfaces:
         return False
+    if fields.get("PHYSIN") or fields.get("PHYSOUT"):
+        return True  # bridged through one of the machine's bridges: its port names said so
     if fields.get("IN"):
         destination = fields.get("MAC", "")[:17].lower()
         return destination in view.macs if _unicast(destination) else True

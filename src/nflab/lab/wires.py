@@ -201,10 +201,16 @@ class Wires:
                         frame: Frame, skb: Skb | None) -> None:
         """A bridged frame, through FORWARD and POSTROUTING when br_netfilter applies."""
         if skb is not None and isinstance(frame.payload, Packet):
+            # the bridge forwards the skb itself (a flood clones it, header fields and all:
+            # mark, nf_trace, the link-layer header)
             fwd = Skb(packet=frame.payload, in_iface=bridge, out_iface=bridge, bridge_in=in_port,
                       bridge_out=out_port, src_mac=frame.src, ct=skb.ct, ctstate=skb.ctstate,
-                      ct_reply=skb.ct_reply, mark=skb.mark)
-            if not handle.ip.hook_only("FORWARD", fwd) or not handle.ip.hook_only("POSTROUTING", fwd):
+                      ct_reply=skb.ct_reply, mark=skb.mark, trace=skb.trace,
+                      mac_header=skb.mac_header, extra=dict(skb.extra))
+            if not handle.ip.hook_only("FORWARD", fwd):
+                return
+            fwd.in_iface = ""  # ``br_nf_post_routing`` passes no input device
+            if not handle.ip.hook_only("POSTROUTING", fwd):
                 return
             frame = replace(frame, payload=fwd.packet)
         self.send(handle, out_port, frame)

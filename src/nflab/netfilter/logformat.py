@@ -79,6 +79,9 @@ class LogContext:
     ethernet: bool = True
     uid_gid: tuple[int, int] | None = None
     mark: int = 0
+    # br_netfilter: the bridge ports a bridged packet came in on and leaves by
+    physin: str = ""
+    physout: str = ""
 
 
 def context_of(skb: Skb, prefix: str, flags: int) -> LogContext:
@@ -93,12 +96,19 @@ def context_of(skb: Skb, prefix: str, flags: int) -> LogContext:
         ethernet=skb.in_iface != "lo",  # lo is ARPHRD_LOOPBACK, every other device Ethernet
         uid_gid=owner,
         mark=skb.mark,
+        physin=skb.bridge_in,
+        physout=skb.bridge_out,
     )
 
 
 def format_log_line(packet: Packet, ctx: LogContext) -> str:
     """The text the kernel prints for one packet (without the level marker)."""
     out = [f"{ctx.prefix}IN={ctx.in_iface} OUT={ctx.out_iface} "]
+    # ``nf_log_dump_packet_common``: the ports, when they are not the devices already named
+    if ctx.physin and ctx.physin != ctx.in_iface:
+        out.append(f"PHYSIN={ctx.physin} ")
+    if ctx.physout and ctx.physout != ctx.out_iface:
+        out.append(f"PHYSOUT={ctx.physout} ")
     if ctx.in_iface:
         out.append(_mac_header(ctx))
     _dump_ipv4(out, packet, packet.length, ctx, top=True)

@@ -57,6 +57,8 @@ _XT_VERDICTS = {
 }
 _NFQUEUE_BYPASS = 0x8000  # NF_VERDICT_FLAG_QUEUE_BYPASS
 
+ARPHRD_ETHER, ARPHRD_LOOPBACK = 1, 772
+
 _TRACE_KEY = 0x6E667472  # the namespace's siphash key stands in here: a fixed jhash seed
 
 
@@ -64,14 +66,15 @@ _TRACE_KEY = 0x6E667472  # the namespace's siphash key stands in here: a fixed j
 class TracedPacket:
     """The packet as ``nf_trace_fill_dev_info``/``nf_trace_fill_pkt_info`` describe it.
 
-    ``link`` is the input device's type when the skb still has its link-layer
-    header (``loopback`` for lo, ``ether`` otherwise), None when it has none
-    (a packet this host sends); ``mac_header`` is that header.
+    ``link`` is the input device's ARPHRD type when the skb still has its
+    link-layer header (``mac_header``), 0 when the hook has no input device
+    (a bridged packet in POSTROUTING), None when there is no such header (a
+    packet this host sends).
     """
 
     in_iface: str
     out_iface: str
-    link: str | None
+    link: int | None
     mac_header: bytes
     packet: Packet
     mark: int
@@ -112,12 +115,13 @@ def trace_id(skb: Skb, env: Env) -> int:
 
 def traced_packet(skb: Skb) -> TracedPacket:
     """What the first message of a walk carries about the packet."""
-    link: str | None = None
+    link: int | None = None
     mac = b""
-    if skb.in_iface and skb.mac_header:
-        link, mac = ("loopback" if skb.in_iface == "lo" else "ether"), skb.mac_header
-    elif skb.in_iface == "lo":
-        link, mac = "loopback", bytes(12) + b"\x08\x00"
+    if skb.in_iface == "lo":
+        link, mac = ARPHRD_LOOPBACK, skb.mac_header or bytes(12) + b"\x08\x00"
+    elif skb.mac_header:
+        # the type is the input device's (``NFTA_TRACE_IIFTYPE``): none without one
+        link, mac = (ARPHRD_ETHER if skb.in_iface else 0), skb.mac_header
     return TracedPacket(skb.in_iface, skb.out_iface, link, mac, skb.packet, skb.mark)
 
 

@@ -20,6 +20,8 @@ from ..iptables.output import save_rule
 from ..lab.scheduler import Signal
 from ..netfilter.logformat import fragment_words
 from ..netfilter.nftrace import (
+    ARPHRD_ETHER,
+    ARPHRD_LOOPBACK,
     NF_ACCEPT,
     NF_DROP,
     NF_QUEUE,
@@ -174,20 +176,21 @@ def packet_line(family: int, trace_id: int, traced: TracedPacket) -> str:
     if traced.out_iface:
         out.append(f"OUT={traced.out_iface} ")
     mac = traced.mac_header
-    if traced.link == "ether" and len(mac) >= 14:
-        proto = int.from_bytes(mac[12:14], "big")
-        out.append(f"MACSRC={_ether_ntoa(mac[6:12])} MACDST={_ether_ntoa(mac[0:6])} MACPROTO={proto:04x} ")
-    elif traced.link == "loopback":
+    if traced.link == ARPHRD_ETHER:
+        if len(mac) >= 14:
+            proto = int.from_bytes(mac[12:14], "big")
+            out.append(f"MACSRC={_ether_ntoa(mac[6:12])} MACDST={_ether_ntoa(mac[0:6])} MACPROTO={proto:04x} ")
+    elif traced.link == ARPHRD_LOOPBACK:
         out.append("LOOPBACK ")
+    elif traced.link is not None:
+        out.append(f"LL=0x{traced.link:x} {_signed_hex(mac, '02x')} ")
     packet = traced.packet
     ip = packet.ip
     out.append(f"SRC={ip.src} DST={ip.dst} ")
     out.append(f"LEN={packet.length} TOS=0x{ip.tos:x} TTL={ip.ttl} ID={ip.ident} ")
     out.append(fragment_words(ip))
     if ip.options:
-        # the bytes go through a (signed) ``char``: 0x94 prints as FFFFFF94
-        text = "".join(f"{b:02X}" if b < 0x80 else f"{b | 0xFFFFFF00:08X}" for b in ip.options)
-        out.append(f"OPT ({text}) ")
+        out.append(f"OPT ({_signed_hex(ip.options, '02X')}) ")
     out.append(_transport(traced))
     if traced.mark:
         out.append(f"MARK=0x{traced.mark:x} ")
@@ -212,6 +215,11 @@ def _transport(traced: TracedPacket) -> str:
             text += "".join(f"{name} " for bit, name in _TCP_FLAGS if raw[13] & bit)
         return text
     return ""
+
+
+def _signed_hex(data: bytes, spec: str) -> str:
+    """``printf("%02x", p[i])`` over a (signed) ``char *``: 0x94 prints as ffffff94."""
+    return "".join(format(b if b < 0x80 else b | 0xFFFFFF00, spec) for b in data)
 
 
 def _ether_ntoa(octets: bytes) -> str:
