@@ -73,7 +73,7 @@ class Wires:
             timer.cancelled = True  # type: ignore[attr-defined]
 
         return NeighbourHooks(
-            solicit=lambda dev, target, packet: self._solicit(handle, dev, target, packet),
+            solicit=lambda dev, target, packet, mac: self._solicit(handle, dev, target, packet, mac),
             now=lambda: scheduler.now,
             later=scheduler.call_later,
             cancel=cancel,
@@ -83,17 +83,20 @@ class Wires:
             unreachable=lambda packet, skb: handle.ip.host_unreachable(packet),
         )
 
-    def _solicit(self, handle: NsHandle, dev: str, target: IPv4Address, packet: Packet) -> None:
-        """``arp_solicit``: the sender address is the packet's own source when it is ours
-        (``arp_announce=0``), else one of the device's addresses."""
+    def _solicit(self, handle: NsHandle, dev: str, target: IPv4Address, packet: Packet | None,
+                 mac: bytes | None) -> None:
+        """``arp_solicit``: the sender address is the waiting packet's own source when it is
+        ours (``arp_announce=0``), else one of the device's addresses; a probe of a known
+        neighbour goes to its address (``mac``), a resolution to everyone."""
         netns = handle.netns
         iface = netns.interfaces.get(dev)
         if iface is None:
             return
-        src = packet.ip.src
-        if src not in netns.local_addresses():
+        src = packet.ip.src if packet is not None else None
+        if src is None or src not in netns.local_addresses():
             src = netns.iface_select_source(dev, target) or IPv4Address(0)
-        self.send(handle, dev, Frame.of(BROADCAST, iface.mac, Arp.request(iface.mac, src, target)))
+        request = Arp.request(iface.mac, src, target)
+        self.send(handle, dev, Frame.of(mac or BROADCAST, iface.mac, request))
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -134,7 +137,7 @@ class Wires:
             return  # PACKET_OTHERHOST: not for us
         payload = frame.payload
         if isinstance(payload, Arp):
-            self._arp_input(handle, dev, payload)
+            self._arp_input(handle, dev, payload, to_us=frame.dst == iface.mac)
         elif isinstance(payload, Packet):
             rx = skb or Skb(packet=payload, in_iface=dev)
             rx.src_mac = frame.src
@@ -142,19 +145,20 @@ class Wires:
             rx.pkttype = "broadcast" if frame.dst == BROADCAST else ("multicast" if frame.dst[0] & 1 else "host")
             handle.ip.receive(payload, dev, rx, prerouting_done=skb is not None)
 
-    def _arp_input(self, handle: NsHandle, dev: str, arp: Arp) -> None:
-        """``arp_process``: answer for our addresses, learn the asker and the answers."""
+    def _arp_input(self, handle: NsHandle, dev: str, arp: Arp, to_us: bool) -> None:
+        """``arp_process``: answer for our addresses, learn the asker and the answers. Only
+        a reply sent to us (``PACKET_HOST``) proves the neighbour reachable; any other ARP
+        packet from a neighbour we know refreshes its address (STALE)."""
         netns = handle.netns
         iface = netns.interfaces[dev]
         neighbours = netns.neighbours
-        if arp.op == ArpOp.REQUEST:
-            if netns.address_type(arp.target_ip) != "LOCAL":
-                return
+        if arp.op == ArpOp.REQUEST and netns.address_type(arp.target_ip) == "LOCAL":
             neighbours.learn(dev, arp.sender_ip, arp.sender_mac, create=True)
             answer = Arp.reply(iface.mac, arp.target_ip, arp.sender_mac, arp.sender_ip)
             self.send(handle, dev, Frame.of(arp.sender_mac, iface.mac, answer))
-        elif arp.op == ArpOp.REPLY:
-            neighbours.learn(dev, arp.sender_ip, arp.sender_mac, create=False)
+            return
+        reachable = arp.op == ArpOp.REPLY and to_us
+        neighbours.learn(dev, arp.sender_ip, arp.sender_mac, create=False, reachable=reachable)
 
     # -- bridges ---------------------------------------------------------------------------
 

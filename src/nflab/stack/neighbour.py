@@ -1,11 +1,24 @@
 """The ARP neighbour table of one namespace (``net/ipv4/arp.c``, ``net/core/neighbour.c``).
 
-A packet toward an unresolved next hop waits in its neighbour entry while
-ARP requests go out (``mcast_solicit`` = 3 probes, ``retrans_time`` = 1 s);
-the reply releases the queue; three unanswered probes fail the entry and
-its packets come back as "host unreachable". Entries are learned from
-requests addressed to us and from replies; a confirmed entry is REACHABLE
-for ``base_reachable_time`` (30 s), then STALE (``ip neigh`` shows it so).
+Each entry runs the kernel's NUD state machine (``neigh_timer_handler``,
+``__neigh_event_send``, ``__neigh_update``), with the default parameters:
+
+- a packet toward an unknown next hop waits in an INCOMPLETE entry while
+  broadcast ARP requests go out (``mcast_solicit`` 3, ``retrans_time`` 1 s);
+  the answer makes it REACHABLE and releases the queue, three unanswered
+  requests make it FAILED and its packets come back as "host unreachable";
+- an ARP request addressed to us creates (or refreshes) the asker's entry as
+  STALE: a request does not prove that the asker hears us;
+- REACHABLE lasts ``reachable_time`` (30 s) after the last confirmation, then
+  the entry is STALE, or DELAY if it was used in the last 5 s;
+- a packet sent through a STALE entry makes it DELAY; 5 s later
+  (``delay_first_probe_time``) it is REACHABLE again if something confirmed the
+  neighbour meanwhile (TCP does, with every ACK that acknowledges new data:
+  ``sk_dst_confirm``), else PROBE: unicast ARP requests to the known address,
+  every second, three at most (``ucast_solicit``), then FAILED.
+
+The timers are kernel ``timer_list`` timers: they run on the timer wheel's
+schedule (:mod:`.timer_wheel`), as retransmitted requests 1.024 s apart show.
 """
 
 from __future__ import annotations
@@ -15,13 +28,19 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from ..packet.headers import Packet
+from .timer_wheel import wheel_delay
 
-PROBES = 3  # neigh/default/mcast_solicit
-# retrans_time_ms is 1000, but the kernel's timer wheel (HZ=250, level-1 granularity of
-# 8 jiffies) rounds 250 jiffies up to 256: probes go out every 1.024 s (measured here)
-RETRANS = 1.024
+MCAST_PROBES = 3  # neigh/default/mcast_solicit
+UCAST_PROBES = 3  # neigh/default/ucast_solicit
+RETRANS_TIME = 1.0  # retrans_time_ms
 QUEUE_MAX = 101  # unres_qlen: packets held while resolving
-REACHABLE_TIME = 30.0  # base_reachable_time
+REACHABLE_TIME = 30.0  # base_reachable_time (the kernel draws 15-45 s; nflab takes the middle)
+DELAY_PROBE_TIME = 5.0  # delay_first_probe_time
+
+INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, PERMANENT = (
+    "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "PERMANENT",
+)  # fmt: skip
+_VALID = frozenset({REACHABLE, STALE, DELAY, PROBE, PERMANENT})  # NUD_VALID: has an address
 
 
 @dataclass
@@ -29,34 +48,40 @@ class Neighbour:
     dev: str
     address: IPv4Address
     mac: bytes | None = None
-    failed: bool = False
-    permanent: bool = False
-    confirmed: float = 0.0
+    nud: str = INCOMPLETE
+    confirmed: float = 0.0  # the last proof that the neighbour hears us
+    used: float = 0.0  # the last packet sent through the entry
     probes: int = 0
     queue: list[tuple[Packet, object]] = field(default_factory=list)
     timer: object = None
 
-    def state(self, now: float) -> str:
+    def state(self, now: float = 0.0) -> str:
         """The NUD state ``ip neigh`` prints."""
-        if self.permanent:
-            return "PERMANENT"
-        if self.failed:
-            return "FAILED"
-        if self.mac is None:
-            return "INCOMPLETE"
-        return "REACHABLE" if now - self.confirmed <= REACHABLE_TIME else "STALE"
+        return self.nud
+
+    @property
+    def valid(self) -> bool:
+        return self.nud in _VALID
 
 
 @dataclass(frozen=True, slots=True)
 class NeighbourHooks:
     """What resolution asks of the namespace's link layer."""
 
-    solicit: Callable[[str, IPv4Address, Packet], None]  # dev, target, the packet waiting
+    # dev, target, the packet waiting (None for a probe of a known neighbour), the MAC to
+    # ask (None: broadcast)
+    solicit: Callable[[str, IPv4Address, Packet | None, bytes | None], None]
     now: Callable[[], float]
     later: Callable[[float, Callable[[], None]], object]
     cancel: Callable[[object], None]
     send: Callable[[str, Packet, bytes, object], None]  # dev, packet, destination MAC, skb
     unreachable: Callable[[Packet, object], None]  # a queued packet whose resolution failed
+
+
+def confirms(skb: object) -> bool:
+    """Does the packet carry its socket's pending neighbour confirmation (``sock_confirm_neigh``)?"""
+    extra = getattr(skb, "extra", None)
+    return bool(extra and extra.get("dst_pending_confirm"))
 
 
 class Neighbours:
@@ -71,66 +96,134 @@ class Neighbours:
         assert self.hooks is not None, "the neighbour table has no link layer attached"
         return self.hooks
 
-    # -- resolution ------------------------------------------------------------------------
+    # -- timers -------------------------------------------------------------------------------
+
+    def _arm(self, entry: Neighbour, at: float) -> None:
+        """``neigh_add_timer``/``mod_timer``: one timer per entry, on the wheel."""
+        hooks = self._hooks()
+        self._disarm(entry)
+        now = hooks.now()
+        entry.timer = hooks.later(wheel_delay(now, max(0.0, at - now)), lambda: self._expire(entry))
+
+    def _disarm(self, entry: Neighbour) -> None:
+        if entry.timer is not None and self.hooks is not None:
+            self.hooks.cancel(entry.timer)
+        entry.timer = None
+
+    def _expire(self, entry: Neighbour) -> None:
+        """``neigh_timer_handler``."""
+        entry.timer = None
+        now = self._hooks().now()
+        if entry.nud == REACHABLE:
+            if now <= entry.confirmed + REACHABLE_TIME:
+                self._arm(entry, entry.confirmed + REACHABLE_TIME)
+            elif now <= entry.used + DELAY_PROBE_TIME:
+                entry.nud = DELAY
+                self._arm(entry, now + DELAY_PROBE_TIME)
+            else:
+                entry.nud = STALE
+            return
+        if entry.nud == DELAY:
+            if now <= entry.confirmed + DELAY_PROBE_TIME:
+                entry.nud = REACHABLE
+                self._arm(entry, entry.confirmed + REACHABLE_TIME)
+                return
+            entry.nud, entry.probes = PROBE, 0
+        if entry.nud not in (INCOMPLETE, PROBE):
+            return
+        limit = MCAST_PROBES if entry.nud == INCOMPLETE else UCAST_PROBES
+        if entry.probes >= limit:
+            self._fail(entry)
+            return
+        self._arm(entry, now + RETRANS_TIME)
+        self._solicit(entry)
+
+    def _solicit(self, entry: Neighbour) -> None:
+        """``neigh_probe`` → ``arp_solicit``: broadcast while INCOMPLETE, unicast to the
+        known address while PROBE."""
+        entry.probes += 1
+        waiting = entry.queue[-1][0] if entry.queue else None
+        unicast = entry.mac if entry.nud == PROBE else None
+        self._hooks().solicit(entry.dev, entry.address, waiting, unicast)
+
+    def _fail(self, entry: Neighbour) -> None:
+        entry.nud = FAILED
+        queued, entry.queue = entry.queue, []
+        hooks = self._hooks()
+        for packet, skb in queued:
+            hooks.unreachable(packet, skb)
+
+    # -- output ---------------------------------------------------------------------------------
 
     def output(self, dev: str, nexthop: IPv4Address, packet: Packet, skb: object) -> None:
-        """``neigh_output``: send now when resolved, else queue and solicit."""
+        """``neigh_output``/``neigh_resolve_output``: send now when the entry has an address,
+        else queue and solicit."""
         hooks = self._hooks()
         entry = self.entries.get((dev, nexthop))
-        if entry is not None and entry.mac is not None and not entry.failed:
+        if entry is None:
+            entry = self.entries[(dev, nexthop)] = Neighbour(dev, nexthop, nud=FAILED)
+        now = hooks.now()
+        if confirms(skb):
+            entry.confirmed = now  # ``neigh_confirm``
+        if entry.valid:
+            entry.used = now
+            if entry.nud == STALE:  # ``__neigh_event_send``: the first use of a stale entry
+                entry.nud = DELAY
+                self._arm(entry, now + DELAY_PROBE_TIME)
+            assert entry.mac is not None
             hooks.send(dev, packet, entry.mac, skb)
             return
-        if entry is None or entry.failed:
-            entry = Neighbour(dev, nexthop)
-            self.entries[(dev, nexthop)] = entry
+        if entry.nud == FAILED:  # ``__neigh_event_send``: resolve (again)
+            entry.nud, entry.probes, entry.mac = INCOMPLETE, 0, None
+            if len(entry.queue) < QUEUE_MAX:
+                entry.queue.append((packet, skb))
+            self._arm(entry, now + RETRANS_TIME)
+            self._solicit(entry)
+            return
         if len(entry.queue) < QUEUE_MAX:
             entry.queue.append((packet, skb))
-        if entry.timer is None:
-            self._probe(entry)
 
-    def _probe(self, entry: Neighbour) -> None:
-        hooks = self._hooks()
-        entry.timer = None
-        if entry.mac is not None:
-            return
-        if entry.probes >= PROBES:
-            entry.failed = True
-            queued, entry.queue = entry.queue, []
-            for packet, skb in queued:
-                hooks.unreachable(packet, skb)
-            return
-        entry.probes += 1
-        hooks.solicit(entry.dev, entry.address, entry.queue[-1][0])
-        entry.timer = hooks.later(RETRANS, lambda: self._probe(entry))
+    # -- what ARP tells ---------------------------------------------------------------------------
 
-    def learn(self, dev: str, address: IPv4Address, mac: bytes, *, create: bool) -> None:
-        """ARP told us ``address`` is at ``mac`` (``arp_process`` → ``neigh_update``)."""
+    def learn(self, dev: str, address: IPv4Address, mac: bytes, *, create: bool,
+              reachable: bool = False) -> None:
+        """``arp_process`` → ``neigh_update``: a request addressed to us (``create``) makes the
+        asker's entry STALE; a unicast reply to us (``reachable``) confirms an entry we have,
+        a broadcast one only refreshes it."""
         entry = self.entries.get((dev, address))
         if entry is None:
             if not create:
                 return
-            entry = Neighbour(dev, address)
-            self.entries[(dev, address)] = entry
-        if entry.permanent:
+            entry = self.entries[(dev, address)] = Neighbour(dev, address, nud=FAILED)
+        if entry.nud == PERMANENT:
             return
-        hooks = self._hooks()
-        entry.mac, entry.failed, entry.probes = mac, False, 0
-        entry.confirmed = hooks.now()
-        if entry.timer is not None:
-            hooks.cancel(entry.timer)
-            entry.timer = None
-        queued, entry.queue = entry.queue, []
-        for packet, skb in queued:
-            hooks.send(dev, packet, mac, skb)
+        now = self._hooks().now()
+        new = REACHABLE if reachable else STALE
+        if new == STALE and entry.valid and entry.mac == mac:
+            new = entry.nud  # a valid entry keeps its state when nothing new was learned
+        was_valid = entry.valid
+        if reachable:
+            entry.confirmed = now
+        elif entry.mac != mac:
+            entry.confirmed = now - 2 * REACHABLE_TIME  # not confirmed by this
+        entry.mac = mac
+        if new != entry.nud:
+            self._disarm(entry)
+            entry.nud = new
+            if new == REACHABLE:
+                self._arm(entry, now + REACHABLE_TIME)
+        if not was_valid:
+            entry.probes = 0
+            queued, entry.queue = entry.queue, []
+            for packet, skb in queued:  # through ``neigh->output``: a STALE entry turns DELAY
+                self.output(dev, address, packet, skb)
 
     # -- device changes --------------------------------------------------------------------
 
     def flush_dev(self, dev: str) -> None:
         """A device went down or away: its entries go (``neigh_ifdown``)."""
         for key in [k for k in self.entries if k[0] == dev]:
-            entry = self.entries.pop(key)
-            if entry.timer is not None and self.hooks is not None:
-                self.hooks.cancel(entry.timer)
+            self._disarm(self.entries.pop(key))
 
     def rename_dev(self, old: str, new: str) -> None:
         for key in [k for k in self.entries if k[0] == old]:

@@ -98,6 +98,9 @@ class TcpConnection:
         self.fin_queued = False  # the application asked for a FIN (close or shutdown)
         self.fin_sent = False
         self.ack_pending = False
+        # ``sk_dst_pending_confirm``: an ACK showed the peer hears us; the next segment sent
+        # confirms its neighbour entry (``sock_confirm_neigh``)
+        self.dst_pending_confirm = False
         self.rtx = RetransmitTimer(self)
         self._delack: Any = None
         self._tw_timer: Any = None

@@ -75,6 +75,7 @@ def _synsent(conn: TcpConnection, seg: Segment) -> None:
     conn.irs = th.seq
     conn.rcv_nxt = (th.seq + 1) & MASK
     conn.snd_una = th.ack
+    conn.dst_pending_confirm = True  # the SYN-ACK acknowledged our SYN (``tcp_ack``)
     conn.snd_wnd = th.window  # never scaled in a SYN
     conn.unacked.clear()
     conn.rtx.stop()
@@ -93,6 +94,7 @@ def _complete_passive_open(conn: TcpConnection, seg: Segment) -> bool:
         conn.state = S.SYN_RECV
         return False
     conn.snd_una = seg.tcp.ack
+    conn.dst_pending_confirm = True  # the handshake's ACK acknowledged our SYN-ACK
     conn.unacked.clear()
     conn.rtx.stop()
     conn.snd_wnd = seg.tcp.window << conn.snd_wscale
@@ -110,8 +112,13 @@ def _ack(conn: TcpConnection, seg: Segment) -> bool:
         ts = opt.parse(th).ts
         if ts is not None and seq_diff(th.seq, conn.rcv_nxt) <= 0:
             conn.ts_recent = ts[0]
-    conn.snd_wnd = th.window << conn.snd_wscale
-    if seq_diff(th.ack, conn.snd_una) > 0:
+    window = th.window << conn.snd_wscale
+    progress = seq_diff(th.ack, conn.snd_una) > 0
+    if progress or (not seg.payload and not th.flags & FIN and window == conn.snd_wnd):
+        # ``sk_dst_confirm`` for forward progress or a pure duplicate ACK (not FLAG_NOT_DUP)
+        conn.dst_pending_confirm = True
+    conn.snd_wnd = window
+    if progress:
         conn.snd_una = th.ack
         conn.unacked = [s for s in conn.unacked if seq_diff(s.end, th.ack) > 0]
         conn.rtx.acked(bool(conn.unacked))

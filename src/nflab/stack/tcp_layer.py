@@ -142,9 +142,10 @@ class TcpLayer:
         return self.t.sysctl(name, default, index)
 
     def output(self, conn: TcpConnection, tcp: TCP, payload: bytes, ident: int) -> bool:
+        confirm, conn.dst_pending_confirm = conn.dst_pending_confirm, False
         return self.t.output_tcp(
             conn.local_addr, conn.remote_addr, tcp, payload, ident, conn.owner, conn.tos, conn.ttl,
-            conn.device,
+            conn.device, confirm,
         )
 
     def send_reset(self, seg: Segment) -> None:

@@ -133,10 +133,13 @@ class Transport:
 
     # -- output --------------------------------------------------------------------------
 
-    def output_ip(self, packet: Packet, owner: tuple[int, int] | None, device: str = "") -> bool:
+    def output_ip(self, packet: Packet, owner: tuple[int, int] | None, device: str = "",
+                  confirm: bool = False) -> bool:
         skb = Skb(packet)
         if owner is not None:
             skb.sock_uid, skb.sock_gid = owner
+        if confirm:
+            skb.extra["dst_pending_confirm"] = True
         return self.ip.local_out(packet, skb, device) is not XtVerdict.DROP
 
     def output_tcp(
@@ -150,6 +153,7 @@ class Transport:
         tos: int = 0,
         ttl: int | None = None,
         device: str = "",
+        confirm: bool = False,
     ) -> bool:
         if isinstance(src, IPv6Address) or isinstance(dst, IPv6Address):
             seg = Segment(src, dst, tcp, payload, "lo")
@@ -157,7 +161,7 @@ class Transport:
             return True
         ttl = self.default_ttl() if ttl is None else ttl
         ip = IPv4(src, dst, IPPROTO_TCP, ttl=ttl, tos=tos, ident=ident)
-        return self.output_ip(Packet(ip, tcp, payload), owner, device)
+        return self.output_ip(Packet(ip, tcp, payload), owner, device, confirm)
 
     def send_tcp_reset(self, seg: Segment) -> None:
         """``tcp_v4_send_reset``: from the segment's destination, reflecting its TOS, IP id 0."""

@@ -59,7 +59,8 @@ def neigh_list(ip: Ip, words: list[str], flush: bool) -> int:
             table.entries.pop((entry.dev, entry.address), None)
             continue
         on = "" if dev is not None else f"dev {entry.dev} "
-        mac = f"lladdr {mac_text(entry.mac)} " if entry.mac is not None else ""
+        # ``neigh_fill_info``: the address only while the entry is valid
+        mac = f"lladdr {mac_text(entry.mac)} " if entry.mac is not None and entry.valid else ""
         lines.append(f"{entry.address} {on}{mac}{entry.state(now)} \n")
     ip.io.out("".join(lines))
     return 0
