@@ -289,3 +289,36 @@ def test_transfers_whatever_the_random_numbers(seed: int) -> None:
     # the handshake's last ACK completed the connection: no duplicate ACK, no wait for data
     assert log["accepted"] < 0.01
     assert min(s.time for s in lab.sent("b", ACK)) >= 0.5
+
+
+def test_a_new_syn_reuses_the_servers_time_wait_4_tuple() -> None:
+    # the server closes first and keeps the 4-tuple in TIME_WAIT; the client connects again
+    # from the same port at once. Its ISN (a hash plus the clock) and its timestamps (one
+    # offset per address pair) are beyond the old connection's, so the server takes it
+    # every time (``TCP_TW_SYN``), as Linux does; a refused SYN would cost the client a
+    # second (the old connection's ACK, the client's RST, its SYN again after 1 s)
+    lab = Lab()
+    done: list[float] = []
+
+    def server(net: SocketApi) -> None:
+        srv = net.socket()
+        srv.bind(("", 80))
+        srv.listen()
+        for _ in range(10):
+            conn, _ = srv.accept()
+            conn.close()
+
+    def client(net: SocketApi) -> None:
+        for _ in range(10):
+            s = net.socket()
+            s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+            s.bind(("", 40000))
+            s.connect(("10.0.0.2", 80))
+            while s.recv(100):
+                pass
+            s.close()
+            done.append(net.now)
+            net.process.sleep(0.05)
+
+    lab.run(lab.spawn(lab.b, "server", server), lab.spawn(lab.a, "client", client))
+    assert len(done) == 10 and done[-1] < 1.0

@@ -75,7 +75,7 @@ class TcpConnection:
     def __post_init__(self) -> None:
         host = self.host
         self.changed = host.signal()
-        self.iss = host.rng_bits(32)
+        self.iss = host.secure_seq(self.local_addr, self.remote_addr, self.local_port, self.remote_port)
         self.snd_una = self.snd_nxt = self.iss
         self.irs = self.rcv_nxt = self.rcv_edge = 0
         self.snd_wnd = 0
@@ -91,7 +91,7 @@ class TcpConnection:
         self.ts_ok = bool(host.sysctl("net.ipv4.tcp_timestamps", 1))
         self.sack_ok = bool(host.sysctl("net.ipv4.tcp_sack", 1))
         self.ws_ok = bool(host.sysctl("net.ipv4.tcp_window_scaling", 1))
-        self.ts_offset = host.rng_bits(32)
+        self.ts_offset = host.secure_ts_off(self.local_addr, self.remote_addr)
         self.ts_recent = 0
         self.rcv_space = opt.initial_window(self.advmss)
         self.ident = host.rng_bits(16)

@@ -196,8 +196,13 @@ def _timewait(conn: TcpConnection, seg: Segment) -> None:
 
 
 def timewait_accepts_syn(conn: TcpConnection, seg: Segment) -> bool:
-    """``TCP_TW_SYN``: a new SYN beyond the old connection may reuse the 4-tuple."""
+    """``TCP_TW_SYN`` (``tcp_timewait_state_process``): a new SYN may reuse the 4-tuple when
+    it starts beyond the old connection's sequence space or carries a newer timestamp, and
+    PAWS does not reject it (its timestamp older than the last one seen)."""
     th = seg.tcp
-    return (
-        bool(th.flags & SYN) and not th.flags & (ACK | RST) and seq_diff(th.seq, conn.rcv_nxt) > 0
-    )
+    if not th.flags & SYN or th.flags & (ACK | RST):
+        return False
+    ts = opt.parse(th).ts if conn.ts_ok else None
+    if ts is not None and seq_diff(conn.ts_recent, ts[0]) > 1:
+        return False  # ``tcp_paws_reject``
+    return seq_diff(th.seq, conn.rcv_nxt) > 0 or (ts is not None and seq_diff(conn.ts_recent, ts[0]) < 0)

@@ -9,6 +9,7 @@ answered with a RST (``tcp_v4_send_reset``) unless it is one itself.
 from __future__ import annotations
 
 import errno
+import hashlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,13 @@ from .tcp_types import ACK, RST, SYN
 
 if TYPE_CHECKING:
     from .transport import Transport
+
+
+_SECRET = b"nflab-net-secret"  # the kernel draws its ``net_secret`` at boot
+
+
+def _keyed_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2s(text.encode(), key=_SECRET, digest_size=4).digest(), "big")
 
 
 @dataclass(eq=False)
@@ -131,6 +139,17 @@ class TcpLayer:
 
     def rng_bits(self, bits: int) -> int:
         return self.t.rng.getrandbits(bits)
+
+    def secure_seq(self, local: IPAddress, remote: IPAddress, lport: int, rport: int) -> int:
+        """``secure_tcp_seq``: a keyed hash of the 4-tuple plus the clock in 64 ns steps, so
+        a new connection of the same 4-tuple starts beyond the old one (TIME_WAIT lets it in)."""
+        clock = int(self.now() * 1_000_000_000) >> 6
+        return (_keyed_hash(f"{local} {remote} {lport} {rport}") + clock) & 0xFFFFFFFF
+
+    def secure_ts_off(self, local: IPAddress, remote: IPAddress) -> int:
+        """``secure_tcp_ts_off``: one timestamp offset per address pair, so the timestamps of
+        successive connections between two hosts keep growing (PAWS, TIME_WAIT reuse)."""
+        return _keyed_hash(f"{local} {remote}")
 
     def timer(self, delay: float, action: Callable[[], None]) -> Any:
         return self.t.timer(delay, action)
