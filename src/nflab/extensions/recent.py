@@ -12,7 +12,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from ..iptables.errors import KernelRejected, ParameterProblem
-from ..iptables.extension import MatchExtension, RuleContext, Show, register
+from ..iptables.extension import MatchExtension, RuleContext, Show, find_match, register
 from ..iptables.quoting import put_string
 from ..iptables.xtoptions import Call, Opt, OptType
 from ..netfilter.skb import Env, Skb
@@ -106,6 +106,56 @@ class RecentTable:
                 f"src={e.addr} ttl: {e.ttl} last_seen: {last} oldest_pkt: {e.index}{stamps}\n"
             )
         return "".join(lines)
+
+
+    def proc_write(self, text: str, now: int) -> None:
+        """``recent_mt_proc_write``: ``+ADDR`` adds (or refreshes), ``-ADDR`` removes, ``/``
+        flushes; anything else is EINVAL (:class:`ValueError`). ``now`` is in jiffies."""
+        if not text:
+            return
+        op, rest = text[0], text[1:].split("\n", 1)[0]
+        if op == "/":
+            self.flush()
+            return
+        if op not in "+-" or ":" in rest:
+            raise ValueError(text)  # IPv6 addresses: the lists here are IPv4 only
+        try:
+            addr = IPv4Address(rest)
+        except ValueError:
+            raise ValueError(text) from None
+        entry = self.lookup(addr, 0)
+        if entry is None:
+            if op == "+":
+                self.add(addr, 0, now)
+        elif op == "+":
+            self.update(entry, now)
+        else:
+            self.remove(entry)
+
+
+def list_rules(rulesets: Any) -> dict[str, Recent]:
+    """The lists that exist in a namespace, each with the first rule using it: one per name
+    some rule uses (``recent_mt_check`` creates it, the last ``recent_mt_destroy`` removes it)."""
+    names: dict[str, Recent] = {}
+    for ruleset in rulesets:
+        for table in ruleset.tables.values():
+            for chain in table.chains.values():
+                for rule in chain.rules:
+                    for m in rule.matches:
+                        if m.name == "recent":
+                            names.setdefault(m.value.name, m.value)
+    return names
+
+
+def namespace_table(value: Recent, env: Env) -> RecentTable:
+    """The namespace's list for a rule's value (what its checkentry created)."""
+    ext = find_match("recent")
+    assert isinstance(ext, RecentMatch)
+    return ext.table(value, env)
+
+
+def jiffies(now: float) -> int:
+    return INITIAL_JIFFIES + int(now * HZ)
 
 
 def _roundup_pow2(n: int) -> int:
@@ -239,7 +289,7 @@ class RecentMatch(MatchExtension):
         if skb.out_iface and skb.sock_uid is None:
             ttl += 1  # a forwarded packet: use the TTL it had before forwarding
         t = self.table(value, env)
-        now = INITIAL_JIFFIES + int(env.now * HZ)
+        now = jiffies(env.now)
         masked = IPv4Address(int(addr) & int(t.mask))
         ret = value.invert
         e = t.lookup(masked, ttl if value.check_set & TTL else 0)

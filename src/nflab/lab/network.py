@@ -53,6 +53,7 @@ class Network:
     def new_namespace(self, label: str, log: Callable[[int, str], None] | None = None) -> NsHandle:
         """A fresh namespace; ``log`` is its machine's kernel log (``printk``)."""
         ns = Netns(next(self._ids), label)
+        ns.clock = lambda: self.scheduler.now
         if log is not None:
             ns.env.log = log
         handle_box: list[NsHandle] = []

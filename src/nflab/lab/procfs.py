@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..extensions.recent import Recent, RecentTable, jiffies, list_rules, namespace_table
 from ..netfilter.conntrack import listing_line
 from ..stack.netns import Netns
 from ..stack.sysctl import SysctlError
@@ -18,6 +19,7 @@ from .files import Device, DirProvider, FsError, Provider
 
 SYS = "/proc/sys/"
 CONNTRACK = "/proc/net/nf_conntrack"
+RECENT = "/proc/net/xt_recent"
 
 
 def key_of(path: str) -> str | None:
@@ -66,12 +68,44 @@ class ConntrackFile:
         raise FsError("EACCES", CONNTRACK)
 
 
+@dataclass
+class RecentFile:
+    """``/proc/net/xt_recent/NAME``: the list ``-m recent --name NAME`` keeps."""
+
+    netns: Netns
+    rule: Recent  # the first rule using the list
+    now: Callable[[], float]
+    path: str
+    writable = True
+
+    def _table(self) -> RecentTable:
+        return namespace_table(self.rule, self.netns.env)
+
+    def read(self) -> str:
+        return self._table().proc_text()
+
+    def write(self, text: str) -> None:
+        try:
+            self._table().proc_write(text, jiffies(self.now()))
+        except ValueError:
+            raise FsError("EINVAL", self.path) from None
+
+
+def _recent_rules(ns: Netns) -> dict[str, Recent]:
+    return list_rules((ns.netfilter.nft, ns.netfilter.legacy))
+
+
 def proc_mounts(netns: Callable[[], Netns], now: Callable[[], float]) -> tuple[Provider, DirProvider]:
     """The file and directory providers of the /proc of a process in ``netns()``."""
 
     def device(path: str) -> Device | None:
         if path == CONNTRACK:
             return ConntrackFile(netns(), now)
+        folder, _, name = path.rpartition("/")
+        if folder == RECENT:
+            ns = netns()
+            rule = _recent_rules(ns).get(name)
+            return RecentFile(ns, rule, now, path) if rule is not None else None
         key = key_of(path)
         ns = netns()
         if key is None or not ns.sysctls.exists(key):
@@ -84,7 +118,9 @@ def proc_mounts(netns: Callable[[], Netns], now: Callable[[], float]) -> tuple[P
         if path == "/proc/sys":
             return ["net"]
         if path == "/proc/net":
-            return ["nf_conntrack"]
+            return ["nf_conntrack", "xt_recent"]
+        if path == RECENT:
+            return sorted(_recent_rules(netns()))
         key = key_of(path)
         if key is None:
             return None

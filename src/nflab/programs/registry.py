@@ -40,6 +40,7 @@ PROGRAMS: dict[str, str] = {
     "tail": "nflab.programs.textutils:tail_main",
     "wc": "nflab.programs.textutils:wc_main",
     "sort": "nflab.programs.sorting:sort_main",
+    "ls": "nflab.programs.ls:ls_main",
     "grep": "nflab.programs.grep:grep_main",
     "ip": "nflab.programs.ip:ip_main",
     "sysctl": "nflab.programs.sysctl:sysctl_main",

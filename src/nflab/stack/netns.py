@@ -7,6 +7,7 @@ which the ``ip`` program turns into iproute2's texts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
@@ -52,6 +53,11 @@ class Netns(Links, Inet):
         self.env = self._make_env()
         self._timeouts: tuple[int, Timeouts] | None = None
         self.hooks = HookRunner(self.netfilter, self.conntrack, self.timeouts)
+        # the clock of the world the namespace lives in (the lab sets it)
+        self.clock: Callable[[], float] = lambda: self.env.now
+        self.sysctls.live["net.netfilter.nf_conntrack_count"] = lambda: str(
+            len(self.conntrack.entries(self.clock()))
+        )
 
     # -- what netfilter asks of the namespace --------------------------------------------
 

@@ -14,6 +14,7 @@ set their own (``devinet_copy_dflt_conf``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -91,6 +92,8 @@ class Sysctls:
         self.generation = 0  # counts writes: readers may cache what they derive from values
         self.values: dict[str, str] = {}
         self.hidden: dict[str, str] = {}  # readable, not listed (deprecated names)
+        # values the kernel computes when read (``nf_conntrack_count``)
+        self.live: dict[str, Callable[[], str]] = {}
         self.explicit: set[str] = set()  # per-interface IPv4 keys set by hand
         self.default_written: set[str] = set()  # ``default`` IPv4 leaves written (their state bit)
         self._neigh_defaults: dict[str, dict[str, str]] = {"ipv4": {}, "ipv6": {}}
@@ -174,6 +177,9 @@ class Sysctls:
     # -- reading -------------------------------------------------------------------
 
     def get(self, key: str) -> str | None:
+        live = self.live.get(key)
+        if live is not None:
+            return live()
         return self.values.get(key, self.hidden.get(key))
 
     def get_int(self, key: str, default: int = 0) -> int:
