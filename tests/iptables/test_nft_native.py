@@ -126,3 +126,16 @@ def test_reads_back_same_is_only_claimed_when_true(proto: int) -> None:
             claimed += 1
             assert full == (entry,), entry
     assert claimed > len(values) // 4
+
+
+def test_two_inverted_single_ports_read_back_as_one_joint_compare() -> None:
+    # add_nft_tcpudp: one 32-bit "neq" of the pair; equal (for -D/-C) to the plain value
+    value = Udp(spts=(5000, 5000), dpts=(80, 80), inv=frozenset({"sport", "dport"}))
+    (stored,) = _whole_rule(MatchEntry("udp", value), 17)
+    assert stored.value == value and stored.value.joint and not value.joint
+    assert read_back_alone(MatchEntry("udp", value), 17)[0].value.joint
+    # ranges, or one inversion, are separate compares
+    ranged = Udp(spts=(5000, 5001), dpts=(80, 80), inv=frozenset({"sport", "dport"}))
+    assert not _whole_rule(MatchEntry("udp", ranged), 17)[0].value.joint
+    tcp = Tcp(spts=(5000, 5000), dpts=(80, 80), inv=frozenset({"sport", "dport"}))
+    assert _whole_rule(MatchEntry("tcp", tcp), 6)[0].value.joint

@@ -7,7 +7,7 @@ iptables-nft stores ports and flags as native expressions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..iptables.cnum import strtoui
@@ -50,6 +50,7 @@ class Tcp:
     flg_mask: int = 0
     flg_cmp: int = 0
     inv: frozenset[str] = frozenset()
+    joint: bool = field(default=False, compare=False)  # see udp.Udp.joint
 
 
 _NOTHING = Tcp()  # a match comparing nothing
@@ -196,9 +197,12 @@ class TcpMatch(MatchExtension):
         if seg is None:  # a truncated header: the kernel drops the packet
             skb.hotdrop = True
             return False
-        if in_range(seg.sport, value.spts) == ("sport" in value.inv):
-            return False
-        if in_range(seg.dport, value.dpts) == ("dport" in value.inv):
+        if value.joint:
+            if (seg.sport, seg.dport) == (value.spts[0], value.dpts[0]):
+                return False
+        elif in_range(seg.sport, value.spts) == ("sport" in value.inv) or in_range(
+            seg.dport, value.dpts
+        ) == ("dport" in value.inv):
             return False
         if ((seg.flags & value.flg_mask) == value.flg_cmp) == ("flags" in value.inv):
             return False

@@ -6,7 +6,7 @@ and the native nf_tables form are shared with tcp.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..iptables.errors import ParameterProblem
@@ -26,6 +26,10 @@ class Udp:
     spts: tuple[int, int] = FULL_RANGE
     dpts: tuple[int, int] = FULL_RANGE
     inv: frozenset[str] = frozenset()
+    # iptables-nft 1.8.9 stores two single ports inverted alike as one 32-bit compare
+    # (``add_nft_tcpudp``): ``! --sport A ! --dport B`` then means "not both", though it
+    # reads back (and compares, for -D/-C) as the two inversions
+    joint: bool = field(default=False, compare=False)
 
 
 _NO_PORTS = Udp()  # a match comparing nothing
@@ -100,6 +104,8 @@ class UdpMatch(MatchExtension):
         if dgram is None:  # a truncated header: the kernel drops the packet
             skb.hotdrop = True
             return False
+        if value.joint:
+            return (dgram.sport, dgram.dport) != (value.spts[0], value.dpts[0])
         return in_range(dgram.sport, value.spts) != ("sport" in value.inv) and in_range(
             dgram.dport, value.dpts
         ) != ("dport" in value.inv)

@@ -62,6 +62,9 @@ class PortValue(Protocol):
     @property
     def inv(self) -> frozenset[str]: ...
 
+    @property
+    def joint(self) -> bool: ...
+
 
 P = TypeVar("P", bound=PortValue)
 
@@ -102,7 +105,7 @@ def _single(ports: tuple[int, int], op: str, port: int) -> tuple[tuple[int, int]
 
 def decode_ports(value: P, expr: PortCmp) -> P:
     """Fold one port compare into a tcp/udp value, as ``nft_parse_tcp[_range]`` do."""
-    spts, dpts, inv = value.spts, value.dpts, value.inv
+    spts, dpts, inv, joint = value.spts, value.dpts, value.inv, value.joint
     field, op = expr.field, expr.op
     if op == "range" or op == "nrange":
         if field == "sport":
@@ -115,6 +118,7 @@ def decode_ports(value: P, expr: PortCmp) -> P:
         spts, dpts = (expr.lo, expr.lo), (expr.hi, expr.hi)
         if op == "neq":
             inv = inv | {"sport", "dport"}
+            joint = True  # one compare of the pair: "not both", not "neither"
     else:
         ports, inverted = _single(spts if field == "sport" else dpts, op, expr.lo)
         if field == "sport":
@@ -123,24 +127,25 @@ def decode_ports(value: P, expr: PortCmp) -> P:
             dpts = ports
         if inverted:
             inv = inv | {field}
-    return _with_ports(value, spts, dpts, inv)
+    return _with_ports(value, spts, dpts, inv, joint)
 
 
 _OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str]) -> P:
-    """``dataclasses.replace(value, spts=..., dpts=..., inv=...)``, without its per-call
-    introspection (this runs for every tcp/udp rule iptables-nft stores)."""
+def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str],
+                joint: bool) -> P:
+    """``dataclasses.replace(value, spts=..., dpts=..., inv=..., joint=...)``, without its
+    per-call introspection (this runs for every tcp/udp rule iptables-nft stores)."""
     cls: Any = type(value)
     others = _OTHER_FIELDS.get(cls)
     if others is None:
         others = _OTHER_FIELDS[cls] = tuple(
-            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv")
+            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv", "joint")
         )
     if not others:
-        return cls(spts=spts, dpts=dpts, inv=inv)
-    return cls(spts=spts, dpts=dpts, inv=inv, **{name: getattr(value, name) for name in others})
+        return cls(spts=spts, dpts=dpts, inv=inv, joint=joint)
+    return cls(spts=spts, dpts=dpts, inv=inv, joint=joint, **{name: getattr(value, name) for name in others})
 
 
 def nft_readback(rule: Rule) -> Rule:
@@ -178,6 +183,7 @@ def nft_readback(rule: Rule) -> Rule:
         and iface_out == rule.iface_out
         and target is rule.target
         and matches == rule.matches
+        and not any(getattr(entry.value, "joint", False) for entry in matches)
     ):
         # the usual case: what was stored reads back the same (keep the objects, and
         # what was learnt about them: the kernel checks them next)
@@ -191,11 +197,14 @@ def ports_read_back_same(value: PortValue) -> bool:
     """Whether :func:`decode_ports` gives back the ports :func:`encode_ports` stored: it
     does, but for an inverted range from port 0, which is stored as ``port > hi``
     (``! --sport :1023`` reads back as ``--sport 1024:65535``) or, when it is the whole
-    range, as nothing at all (``! --sport :``)."""
+    range, as nothing at all (``! --sport :``), and for two inverted single ports, which
+    read back as one joint compare."""
     inv = value.inv
     if not inv:
         return True
     (slo, shi), (dlo, dhi) = value.spts, value.dpts
+    if slo and slo == shi and dlo and dlo == dhi and inv >= {"sport", "dport"}:
+        return value.joint  # stored as one compare: it reads back joint
     return not (slo == 0 and shi and "sport" in inv) and not (dlo == 0 and dhi and "dport" in inv)
 
 
@@ -216,7 +225,8 @@ def read_back_alone(entry: MatchEntry, proto: int) -> tuple[MatchEntry, ...]:
         value = ext.nft_decode(value, expr)
     if value is None:
         return ()  # it compares nothing: nothing is stored
-    return (entry,) if value == entry.value else (MatchEntry(entry.name, value),)
+    same = value == entry.value and value.joint == getattr(entry.value, "joint", False)
+    return (entry,) if same else (MatchEntry(entry.name, value),)
 
 
 def check_payloads(rule: Rule) -> None:
