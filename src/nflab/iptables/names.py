@@ -7,7 +7,8 @@ their texts (no I/O here). The defaults are Debian 12's netbase files.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import resources
 
@@ -57,6 +58,19 @@ def _parse_hosts(text: str) -> tuple[tuple[str, str], ...]:
         for name in words[1:]:
             out.append((name, words[0]))
     return tuple(out)
+
+
+def ipv4_of_hosts_line(text: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an /etc/hosts line gives an AF_INET lookup, None for none."""
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ipaddress.IPv4Address("127.0.0.1") if ip == ipaddress.IPv6Address(1) else None
 
 
 DEBIAN_HOSTS = """127.0.0.1\tlocalhost
@@ -145,16 +159,16 @@ class Names:
 
     # -- hosts (IPv4 only: iptables resolves with AF_INET) --
     def host_addresses(self, name: str) -> list[ipaddress.IPv4Address]:
+        """``getaddrinfo`` with AF_INET through /etc/hosts, as iptables asks it: every line
+        naming the host (``multi on``, duplicates kept), an IPv6 loopback or v4-mapped line
+        read as IPv4 (``files-hosts.c``): ``localhost`` is 127.0.0.1 twice on Debian."""
         result: list[ipaddress.IPv4Address] = []
         for host, addr in _parse_hosts(self.hosts_text):
-            if host != name:
+            if host.lower() != name.lower():
                 continue
-            try:
-                ip = ipaddress.ip_address(addr)
-            except ValueError:
-                continue
-            if isinstance(ip, ipaddress.IPv4Address) and ip not in result:
-                result.append(ip)
+            found = ipv4_of_hosts_line(addr)
+            if found is not None:
+                result.append(found)
         return result
 
     def host_name(self, addr: ipaddress.IPv4Address) -> str | None:
@@ -171,6 +185,11 @@ class Names:
             if number == int(addr):
                 return name
         return None
+
+    @property
+    def lookup_failure(self) -> str:
+        """``gai_strerror`` of a name nothing knows: without DNS, EAI_NONAME."""
+        return "Name or service not known"
 
     def address_name(self, addr: ipaddress.IPv4Address) -> str | None:
         """``xtables_ipaddr_to_anyname``: a host name, else a network name."""
@@ -195,6 +214,41 @@ class Names:
 
     def group_name(self, gid: int) -> str | None:
         return _id_index(self.group_text)[1].get(gid)
+
+
+@dataclass(frozen=True)
+class AskingNames(Names):
+    """A machine's resolver as ``hosts: files dns`` makes it: a host name or address that
+    the files do not know is asked of DNS too (``ask_name``/``ask_address``: the machine
+    sends the queries, which nobody answers), then the lookup fails as before."""
+
+    ask_name: Callable[[str], None] = field(default=lambda name: None, compare=False, repr=False)
+    ask_address: Callable[[ipaddress.IPv4Address], None] = field(
+        default=lambda addr: None, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, names: Names, ask_name: Callable[[str], None],
+           ask_address: Callable[[ipaddress.IPv4Address], None]) -> AskingNames:
+        texts = {f.name: getattr(names, f.name) for f in fields(Names)}
+        return cls(**texts, ask_name=ask_name, ask_address=ask_address)
+
+    def host_addresses(self, name: str) -> list[ipaddress.IPv4Address]:
+        found = super().host_addresses(name)
+        if not found:
+            self.ask_name(name)
+        return found
+
+    def host_name(self, addr: ipaddress.IPv4Address) -> str | None:
+        found = super().host_name(addr)
+        if found is None:
+            self.ask_address(addr)
+        return found
+
+    @property
+    def lookup_failure(self) -> str:
+        """The DNS server gave no answer (refused, or none in time): EAI_AGAIN."""
+        return "Temporary failure in name resolution"
 
 
 @cache

@@ -310,7 +310,8 @@ def _parse_sysloglevel(call: Call) -> None:
 
 
 def resolve_host(arg: str, names: Names) -> ipaddress.IPv4Address:
-    """getaddrinfo(AF_INET) for one host; several distinct addresses are an error."""
+    """getaddrinfo(AF_INET) for one host (``xtopt_parse_host``); several distinct addresses
+    are an error, the same one several times (``localhost`` on Debian) is not."""
     from .addresses import parse_ipv4_literal
 
     literal = parse_ipv4_literal(arg)
@@ -318,8 +319,8 @@ def resolve_host(arg: str, names: Names) -> ipaddress.IPv4Address:
         return literal
     found = names.host_addresses(arg)
     if not found:
-        raise ParameterProblem("getaddrinfo: Name or service not known\n")
-    if len(found) > 1:
+        raise ParameterProblem(f"getaddrinfo: {names.lookup_failure}\n")
+    if any(addr != found[0] for addr in found[1:]):
         raise ParameterProblem(f"{arg} resolves to more than one address\n")
     return found[0]
 

@@ -10,8 +10,9 @@ seconds, printed in UTC (the machines' time zone) to the microsecond.
 
 Covered: Ethernet II, ARP, IPv4 (fragments, options), ICMP, TCP (options,
 relative sequence numbers, the HTTP request/status line on ports 80/8080),
-UDP (the generic ``UDP, length N``: tcpdump's decoders for DNS, DHCP, NTP
-and other well-known ports are not reproduced), IPv6 with TCP, UDP, ICMPv6
+UDP (DNS queries on port 53; otherwise the generic ``UDP, length N``:
+tcpdump's decoders for DNS answers, DHCP, NTP and other well-known ports
+are not reproduced), IPv6 with TCP, UDP, ICMPv6
 echo and unreachable. Other protocols print tcpdump's ``ip-proto-N`` form.
 """
 
@@ -25,6 +26,7 @@ from .ethernet import ETH_HLEN, Frame, emit_frame, emit_l3, mac_text, parse_fram
 from .headers import ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP, UDP, Packet
 from .ipv6 import IPPROTO_ICMPV6, IPv6Packet
 from .pcap import split_time
+from .tcpdump_dns import dns_query_text
 from .tcpdump_icmp import icmp6_text, icmp_text
 from .tcpdump_tcp import TcpSeqTracker, tcp_text
 from .udp import udp_length
@@ -137,6 +139,10 @@ def udp_text(addresses: str, udp: UDP, packet: Packet | IPv6Packet, length: int,
         return f"{addresses}truncated-udplength {ulen}"
     if ulen > length and not fragmented:
         return f"{addresses}UDP, bad length {ulen - 8} > {length - 8}"
+    if 53 in (udp.sport, udp.dport) and not fragmented:
+        query = dns_query_text(packet.payload)
+        if query is not None:
+            return f"{addresses}{query}"
     return f"{addresses}UDP, length {ulen - 8}"
 
 

@@ -31,6 +31,7 @@ from ..packet.headers import Packet
 from ..stack.dgram_socket import RawSocket, UdpSocket
 from ..stack.sockets import (
     AF_INET,
+    AF_UNSPEC,
     ICMP_FILTER,
     IP_TTL,
     IPPROTO_ICMP,
@@ -78,6 +79,7 @@ class Options:
     source: IPv4Address | None = None
     quiet: bool = False
     numeric: bool = False
+    ipv4: bool = False  # -4: resolve the target as IPv4 only
     datalen: int = 56
     ttl: int | None = None
 
@@ -158,7 +160,9 @@ def parse(argv: Sequence[str], io: Io) -> tuple[Options, list[str]]:
             raise _Exit(0)
         elif code in ("h", "?"):
             raise _Exit(usage(io))
-        elif code != "4":
+        elif code == "4":
+            opts.ipv4 = True
+        else:
             raise NotSimulated(f"ping -{code}")
     if opts.interval_ms <= 0 or opts.datalen > 65507:
         raise NotSimulated("ping with a zero interval or an oversized packet")
@@ -198,7 +202,7 @@ class Ping:
         sock = self.api.socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)
         assert isinstance(sock, RawSocket)
         self.sock = sock
-        answer = lookup(self.system, self.target)
+        answer = lookup(self.system, self.target, AF_INET if opts.ipv4 else AF_UNSPEC)
         if answer is None:
             raise _fail(io, 2, f"{self.target}: {EAI_AGAIN_TEXT}")
         if answer.addresses[0].version != 4:

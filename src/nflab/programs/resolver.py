@@ -2,10 +2,10 @@
 
 The machines have no DNS server: the kernel runner's ``/etc/resolv.conf``
 names ``127.0.0.1``, where nothing listens, so every name that is not in
-``/etc/hosts`` fails at once with ``EAI_AGAIN`` ("Temporary failure in name
+``/etc/hosts`` fails with ``EAI_AGAIN`` ("Temporary failure in name
 resolution"), as it does in the simulated world (glibc's default server is
-the same ``127.0.0.1`` when the file is missing). The DNS queries the real
-resolver sends to 127.0.0.1:53 before failing are not simulated.
+the same ``127.0.0.1`` when the file is missing), once the queries glibc
+sends there were refused or timed out (:mod:`.dns_stub`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import socket
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
+from ..iptables.names import ipv4_of_hosts_line
 from ..lab.files import FsError
+from .dns_stub import ask_name
 from .system import System
 
 EAI_AGAIN_TEXT = "Temporary failure in name resolution"
@@ -74,11 +76,18 @@ def lookup(system: System, name: str, family: int = socket.AF_UNSPEC) -> HostAns
     for text, names in _hosts_lines(system):
         if name.lower() not in (n.lower() for n in names):
             continue
+        addr: IPAddress | None
+        if family == socket.AF_INET:
+            # every line, an IPv6 loopback read as 127.0.0.1 (``files-hosts.c``)
+            addr = ipv4_of_hosts_line(text)
+            if addr is None:
+                continue
+            canonical = canonical or names[0]
+            found.append(addr)
+            continue
         try:
             addr = ip_address(text)
         except ValueError:
-            continue
-        if family == socket.AF_INET and addr.version != 4:
             continue
         if family == socket.AF_INET6 and addr.version != 6:
             continue
@@ -86,6 +95,7 @@ def lookup(system: System, name: str, family: int = socket.AF_UNSPEC) -> HostAns
         if addr not in found:
             found.append(addr)
     if not found:
+        ask_name(system, name, family)  # ``dns`` after ``files``: queries nobody answers
         return None
     # RFC 3484 sorting: ::1 (and any IPv6 address the lab can reach, i.e. ::1 on lo)
     # comes before IPv4, as ``localhost`` shows
