@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nflab.programs.base import Io, SimpleHost
 from nflab.programs.iptables import iptables_main
@@ -136,3 +137,16 @@ class FakeConn:
 
     def counters(self, direction: int) -> tuple[int, int]:
         return self.packets[direction], self.bytes[direction]
+
+
+def assert_transcript(path: Path) -> int:
+    """Run a transcript through the simulator: every command must run and match its
+    recorded output (the diff is the failure message). Returns how many commands ran."""
+    from nflab.transcript.report import render_diff
+    from nflab.transcript.runner import run_transcript
+
+    run = run_transcript(path)
+    problems = [f"{o.command.where}: {o.error}" for o in run.errors]
+    problems += [render_diff(o.command, o.actual) for o in run.failures]
+    assert not problems, "\n".join(problems)
+    return len(run.outcomes)

@@ -8,20 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from helpers import assert_transcript
 from nflab.packet.tcpdump_dns import dns_query_text
 from nflab.programs.dns_stub import QTYPE_AAAA, QTYPE_PTR, ptr_name, query
-from nflab.transcript.report import render_diff
-from nflab.transcript.runner import run_transcript
 
 HERE = Path(__file__).parent
 
 
 @pytest.mark.parametrize("name", ["dns-queries.md", "dns-dropped.md", "dns-forward.md", "hosts-in-options.md"])
 def test_transcript(name: str) -> None:
-    run = run_transcript(HERE / name)
-    problems = [f"{o.command.where}: {o.error}" for o in run.errors]
-    problems += [render_diff(o.command, o.actual) for o in run.failures]
-    assert not problems, "\n".join(problems)
+    assert_transcript(HERE / name)
 
 
 def test_query_bytes_and_tcpdump_line() -> None:

@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import assert_transcript
 from nflab.extensions.recent import RecentTable, nstamp_mask
-from nflab.transcript.report import render_diff
-from nflab.transcript.runner import run_transcript
 
 HERE = Path(__file__).parent
 
 
 def test_transcript() -> None:
-    run = run_transcript(HERE / "recent-proc.md")
-    problems = [f"{o.command.where}: {o.error}" for o in run.errors]
-    problems += [render_diff(o.command, o.actual) for o in run.failures]
-    assert not problems, "\n".join(problems)
+    assert_transcript(HERE / "recent-proc.md")
 
 
 def test_proc_write_protocol() -> None:

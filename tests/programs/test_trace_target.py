@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import assert_transcript
 from nflab.iptables.rule import Jump, Rule, Verdict
 from nflab.netfilter.engine import Step
 from nflab.netfilter.tables import Table
 from nflab.netfilter.tracelog import trace_comment
-from nflab.transcript.report import render_diff
-from nflab.transcript.runner import run_transcript
 
 HERE = Path(__file__).parent
 
 
 def test_transcript() -> None:
-    run = run_transcript(HERE / "trace-target.md")
-    problems = [f"{o.command.where}: {o.error}" for o in run.errors]
-    problems += [render_diff(o.command, o.actual) for o in run.failures]
-    assert not problems, "\n".join(problems)
+    assert_transcript(HERE / "trace-target.md")
 
 
 def table() -> Table:

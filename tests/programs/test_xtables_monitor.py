@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import assert_transcript
 from nflab.iptables.names import Names
 from nflab.iptables.rule import Jump, Rule, Verdict
 from nflab.netfilter.nftrace import (
@@ -26,7 +27,6 @@ from nflab.netfilter.nftrace import (
 )
 from nflab.packet.headers import ICMP, TCP, UDP, IPv4, Packet, TcpFlags
 from nflab.programs.xtables_monitor import packet_line, trace_lines, verdict_text
-from nflab.transcript.report import render_diff
 from nflab.transcript.runner import run_transcript
 
 HERE = Path(__file__).parent
@@ -34,10 +34,7 @@ HERE = Path(__file__).parent
 
 @pytest.mark.parametrize("name", ["nft-trace-local.md", "nft-trace-forward.md", "nft-trace-bridge.md"])
 def test_transcript(name: str) -> None:
-    run = run_transcript(HERE / name)
-    problems = [f"{o.command.where}: {o.error}" for o in run.errors]
-    problems += [render_diff(o.command, o.actual) for o in run.failures]
-    assert not problems, "\n".join(problems)
+    assert_transcript(HERE / name)
 
 
 def _ip(proto: int = 6, **fields: object) -> IPv4:
