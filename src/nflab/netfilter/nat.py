@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..packet.headers import ICMP, IPPROTO_ICMP, Packet
+from ..packet.headers import ICMP, IPPROTO_ICMP, Packet, evolve
 from .conntrack import Conn, Tuple
 from .ctview import CtStatus
 from .engine import Tracer
@@ -86,18 +86,18 @@ def rewrite(packet: Packet, target: Tuple, manip: Manip) -> Packet:
     ip = packet.ip
     l4 = packet.l4
     if manip is Manip.SRC:
-        ip = replace(ip, src=target.src)
+        ip = evolve(ip, src=target.src)
     else:
-        ip = replace(ip, dst=target.dst)
+        ip = evolve(ip, dst=target.dst)
     if isinstance(l4, ICMP):
         if not l4.is_error:
-            l4 = replace(l4, ident=target.sport)  # the echo id is kept in the source part
+            l4 = evolve(l4, ident=target.sport)  # the echo id is kept in the source part
     elif l4 is not None and ip.proto != IPPROTO_ICMP:
         if manip is Manip.SRC:
-            l4 = replace(l4, sport=target.sport)
+            l4 = evolve(l4, sport=target.sport)
         else:
-            l4 = replace(l4, dport=target.dport)
-    return replace(packet, ip=ip, l4=l4)
+            l4 = evolve(l4, dport=target.dport)
+    return evolve(packet, ip=ip, l4=l4)
 
 
 def icmp_reply_translation(conn: Conn, packet: Packet, reply: bool, manip: Manip) -> Packet:
