@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntFlag
-from functools import cache
 from typing import Any
 
 from .addresses import ANY, Net, parse_address_list, parse_interface, parse_protocol, proto_name
 from .cnum import strtoui
+from .command_line import (
+    INVERTIBLE,
+    MAIN_OPTIONS,
+    OPT_BIT,
+    OPTSTRING,
+    Cmd,
+    Command,
+    assert_valid_chain_name,
+    cmd2char,
+    cmd_of,
+    generic_opt_check,
+    parse_target_name,
+    scan_llu,
+)
 from .errors import BadArgument, ParameterProblem, TryHelp
 from .extension import (
     Extension,
@@ -38,115 +50,6 @@ from .getopt import (
 from .names import Names
 from .rule import STANDARD_VERDICTS, Jump, MatchEntry, Rule, Target, TargetEntry, Verdict
 from .xtoptions import Call, Opt, final_check
-
-OPTSTRING = "-:A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x"
-
-MAIN_OPTIONS: tuple[LongOpt, ...] = tuple(
-    LongOpt(n, a, c)
-    for n, a, c in (
-        ("append", 1, "A"), ("delete", 1, "D"), ("check", 1, "C"), ("insert", 1, "I"),
-        ("replace", 1, "R"), ("list", 2, "L"), ("list-rules", 2, "S"), ("flush", 2, "F"),
-        ("zero", 2, "Z"), ("new-chain", 1, "N"), ("delete-chain", 2, "X"),
-        ("rename-chain", 1, "E"), ("policy", 1, "P"), ("source", 1, "s"),
-        ("destination", 1, "d"), ("src", 1, "s"), ("dst", 1, "d"), ("protocol", 1, "p"),
-        ("in-interface", 1, "i"), ("jump", 1, "j"), ("table", 1, "t"), ("match", 1, "m"),
-        ("numeric", 0, "n"), ("out-interface", 1, "o"), ("verbose", 0, "v"), ("wait", 2, "w"),
-        ("wait-interval", 2, "W"), ("exact", 0, "x"), ("fragments", 0, "f"),
-        ("version", 0, "V"), ("help", 2, "h"), ("line-numbers", 0, "0"),
-        ("modprobe", 1, "M"), ("set-counters", 1, "c"), ("goto", 1, "g"), ("ipv4", 0, "4"),
-        ("ipv6", 0, "6"),
-    )
-)
-
-
-class Cmd(IntFlag):
-    """``CMD_*`` in bit order (``cmd2char`` indexes by bit)."""
-
-    NONE = 0
-    INSERT = 1 << 0
-    DELETE = 1 << 1
-    DELETE_NUM = 1 << 2
-    REPLACE = 1 << 3
-    APPEND = 1 << 4
-    LIST = 1 << 5
-    FLUSH = 1 << 6
-    ZERO = 1 << 7
-    NEW_CHAIN = 1 << 8
-    DELETE_CHAIN = 1 << 9
-    SET_POLICY = 1 << 10
-    RENAME_CHAIN = 1 << 11
-    LIST_RULES = 1 << 12
-    ZERO_NUM = 1 << 13
-    CHECK = 1 << 14
-
-
-_CMD_CHARS = "IDDRALFZNXPESZC"
-
-# Option bits in ``optflags`` order: n s d p j v x i o --line c f
-_OPT_CHARS = ("n", "s", "d", "p", "j", "v", "x", "i", "o", "0", "c", "f")
-_OPT_BIT = {c: 1 << i for i, c in enumerate(_OPT_CHARS)}
-_INVERTIBLE = {"s", "d", "p", "i", "o", "f"}
-
-# ``commands_v_options``: per command, the options that are illegal ('x').
-_ILLEGAL = {
-    Cmd.INSERT: "nx0",
-    Cmd.DELETE: "nx0c",
-    Cmd.DELETE_NUM: "nsdpjxio0cf",
-    Cmd.REPLACE: "nx0",
-    Cmd.APPEND: "nx0",
-    Cmd.LIST: "sdpjiocf",
-    Cmd.FLUSH: "nsdpjxio0cf",
-    Cmd.ZERO: "nsdpjxio0cf",
-    Cmd.NEW_CHAIN: "nsdpjxio0cf",
-    Cmd.DELETE_CHAIN: "nsdpjxio0cf",
-    Cmd.SET_POLICY: "nsdpjxio0f",
-    Cmd.RENAME_CHAIN: "nsdpjxio0cf",
-    Cmd.LIST_RULES: "nsdpjxio0cf",
-    Cmd.ZERO_NUM: "nsdpjxio0cf",
-    Cmd.CHECK: "nx0c",
-}
-
-
-_CMD_VALUES: dict[int, Cmd] = {}
-
-
-def _cmd(value: int) -> Cmd:
-    """``Cmd(value)``, remembered (IntFlag arithmetic is slow and the values are few)."""
-    found = _CMD_VALUES.get(value)
-    if found is None:
-        found = _CMD_VALUES[value] = Cmd(value)
-    return found
-
-
-def cmd2char(cmd: int) -> str:
-    i = 0
-    while cmd > 1:
-        cmd >>= 1
-        i += 1
-    return _CMD_CHARS[i]
-
-
-@dataclass
-class Command:
-    """A parsed ``iptables`` invocation."""
-
-    command: Cmd = Cmd.NONE
-    table: str = "filter"
-    chain: str | None = None
-    rulenum: int = 0
-    newname: str | None = None
-    policy: str | None = None
-    verbose: int = 0
-    numeric: bool = False
-    exact: bool = False
-    line_numbers: bool = False
-    counters: tuple[int, int] | None = None
-    rules: list[Rule] = field(default_factory=list)
-    jumpto: str = ""
-    warnings: list[str] = field(default_factory=list)
-    options: int = 0
-    help: bool = False
-    version: bool = False
 
 
 class _LineIgnored(Exception):
@@ -284,15 +187,15 @@ class Parser:
             raise ParameterProblem(
                 f"Cannot use -{cmd2char(new)} with -{cmd2char(current & ~int(others))}"
             )
-        self.cmd.command = _cmd(current | int(new))
+        self.cmd.command = cmd_of(current | int(new))
 
     def _set_option(self, ch: str, invert: bool) -> None:
-        bit = _OPT_BIT[ch]
+        bit = OPT_BIT[ch]
         if self.cmd.options & bit:
             raise ParameterProblem(f"multiple -{ch} flags not allowed")
         self.cmd.options |= bit
         if invert:
-            if ch not in _INVERTIBLE:
+            if ch not in INVERTIBLE:
                 raise ParameterProblem(f"cannot have ! before -{ch}")
             self.invflags.add(ch)
 
@@ -398,7 +301,7 @@ class Parser:
             assert arg is not None
             self._set_option("j", invert)
             self.goto = True
-            cmd.jumpto = _parse_target_name(arg)
+            cmd.jumpto = parse_target_name(arg)
             self._took_value("j", arg)
         elif c == "j":
             assert arg is not None
@@ -471,10 +374,10 @@ class Parser:
                 self._took_value("c", bcnt)
             if bcnt is None:
                 raise ParameterProblem("-c requires packet and byte counter")
-            p = _scan_llu(pcnt)
+            p = scan_llu(pcnt)
             if p is None:
                 raise ParameterProblem("-c packet counter not numeric")
-            b = _scan_llu(bcnt)
+            b = scan_llu(bcnt)
             if b is None:
                 raise ParameterProblem("-c byte counter not numeric")
             cmd.counters = (p, b)
@@ -509,7 +412,7 @@ class Parser:
             )
 
     def _command_jump(self, name: str) -> None:
-        self.cmd.jumpto = _parse_target_name(name)
+        self.cmd.jumpto = parse_target_name(name)
         ext = find_target(name)
         if ext is None:
             return  # maybe a chain name: checked against the table later
@@ -601,17 +504,17 @@ class Parser:
         self._post_parse_checks(srcs, dsts)
         if cmd.command == Cmd.REPLACE and (len(srcs) != 1 or len(dsts) != 1):
             raise ParameterProblem("Replacement rule does not specify a unique address")
-        _generic_opt_check(cmd.command, cmd.options)
+        generic_opt_check(cmd.command, cmd.options)
         if cmd.chain is not None and len(cmd.chain.encode()) >= 29:
             raise ParameterProblem(f"chain name `{cmd.chain}' too long (must be under 29 chars)")
         if cmd.command in (Cmd.APPEND, Cmd.DELETE, Cmd.DELETE_NUM, Cmd.CHECK, Cmd.INSERT, Cmd.REPLACE):
-            if cmd.chain in ("PREROUTING", "INPUT") and cmd.options & _OPT_BIT["o"]:
+            if cmd.chain in ("PREROUTING", "INPUT") and cmd.options & OPT_BIT["o"]:
                 raise ParameterProblem(f"Can't use -o with {cmd.chain}\n")
-            if cmd.chain in ("POSTROUTING", "OUTPUT") and cmd.options & _OPT_BIT["i"]:
+            if cmd.chain in ("POSTROUTING", "OUTPUT") and cmd.options & OPT_BIT["i"]:
                 raise ParameterProblem(f"Can't use -i with {cmd.chain}\n")
         if target is None and cmd.jumpto:
             target = _standard_target(cmd.jumpto, self.goto)
-        fragment = bool(cmd.options & _OPT_BIT["f"])
+        fragment = bool(cmd.options & OPT_BIT["f"])
         inv = frozenset(self.invflags) if self.invflags else _NO_INVERSIONS
         matches = tuple(entries)
         cmd.rules = [
@@ -672,81 +575,6 @@ def _proto_match_name(protocol: str, names: Names, numeric: bool) -> str | None:
     if n is not None:
         return proto_name(n, names, nolookup=numeric)
     return protocol
-
-
-_GOOD_TARGET_NAMES: set[str] = set()
-
-
-def _parse_target_name(name: str) -> str:
-    if name in _GOOD_TARGET_NAMES:
-        return name
-    _check_target_name(name)
-    if len(_GOOD_TARGET_NAMES) > 4096:
-        _GOOD_TARGET_NAMES.clear()
-    _GOOD_TARGET_NAMES.add(name)
-    return name
-
-
-def _check_target_name(name: str) -> None:
-    if len(name) < 1:
-        raise ParameterProblem("Invalid target name (too short)")
-    if len(name.encode()) >= 29:
-        raise ParameterProblem(f"Invalid target name `{name}' (28 chars max)")
-    if any(ch.isspace() for ch in name):
-        raise ParameterProblem(f"Invalid target name `{name}'")
-
-
-def assert_valid_chain_name(name: str) -> None:
-    if len(name.encode()) >= 29:
-        raise ParameterProblem(f"chain name `{name}' too long (must be under 29 chars)")
-    if name.startswith(("-", "!")):
-        raise ParameterProblem(f"chain name not allowed to start with `{name[0]}'")
-    if find_target(name) is not None or name in STANDARD_VERDICTS:
-        raise ParameterProblem("chain name may not clash with target name")
-    if any(ch.isspace() for ch in name):
-        raise ParameterProblem(f"Invalid chain name `{name}'")
-
-
-def _generic_opt_check(command: int, options: int) -> None:
-    ch = _illegal_option(int(command), options)
-    if ch is not None:
-        raise ParameterProblem(f"Illegal option `-{ch}' with this command")
-
-
-@cache
-def _illegal_option(command: int, options: int) -> str | None:
-    """``generic_opt_check``: the first option no command given allows (a pure function)."""
-    for i, ch in enumerate(_OPT_CHARS):
-        if not options & (1 << i):
-            continue
-        legal = 0
-        for cmd, illegal in _ILLEGAL.items():
-            if not command & cmd:
-                continue
-            if ch not in illegal:
-                legal = 1
-            elif legal == 0:
-                legal = -1
-        if legal == -1:
-            return ch
-    return None
-
-
-def _scan_llu(text: str) -> int | None:
-    """``sscanf("%llu")``: leading digits (after white space and a sign)."""
-    s = text.lstrip()
-    sign = 1
-    if s[:1] in "+-" and s[:1] != "":
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ch.isdigit():
-            break
-        digits += ch
-    if not digits:
-        return None
-    return (sign * int(digits)) % 2**64
 
 
 def parse_command(

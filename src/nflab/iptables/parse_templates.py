@@ -34,17 +34,11 @@ from operator import itemgetter
 from typing import Any
 
 from .addresses import Net, parse_address_list
+from .command_line import OPT_BIT, Command, parse_target_name, scan_llu
 from .errors import ParameterProblem
 from .extension import RuleContext, find_target
 from .names import Names
-from .parse import (
-    _OPT_BIT,
-    Command,
-    Parser,
-    _parse_target_name,
-    _scan_llu,
-    _standard_target,
-)
+from .parse import Parser, _standard_target
 from .parse_record import UNUSUAL, Recorder, Slot, Step
 from .rule import Jump, MatchEntry, Rule, Target, TargetEntry, Verdict
 
@@ -105,8 +99,8 @@ class Template:
         if len(chain.encode()) >= 29:
             return None
         options = self.command.options
-        if (chain in ("PREROUTING", "INPUT") and options & _OPT_BIT["o"]) or (
-            chain in ("POSTROUTING", "OUTPUT") and options & _OPT_BIT["i"]
+        if (chain in ("PREROUTING", "INPUT") and options & OPT_BIT["o"]) or (
+            chain in ("POSTROUTING", "OUTPUT") and options & OPT_BIT["i"]
         ):
             return None
         return chain
@@ -132,7 +126,7 @@ class Template:
         if word == "DROP" and self.command.table == "nat":
             return UNUSUAL
         try:
-            return _standard_target(_parse_target_name(word), self.goto)
+            return _standard_target(parse_target_name(word), self.goto)
         except ParameterProblem:
             return UNUSUAL
 
@@ -143,7 +137,7 @@ class Template:
         pcnt, bcnt = (argv[i] for i in self.counter_indices)
         if "," in pcnt[1:] or bcnt.startswith("-") or bcnt == "!":
             return None  # the parse would not take BYTES as a word of its own
-        packets, octets = _scan_llu(pcnt), _scan_llu(bcnt)
+        packets, octets = scan_llu(pcnt), scan_llu(bcnt)
         if packets is None or octets is None:
             return None
         return packets, octets
