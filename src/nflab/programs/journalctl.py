@@ -1,6 +1,7 @@
 """``journalctl`` (systemd 252): the machine's journal, i.e. what its boot services logged.
 
-Options: ``-b``/``--boot`` [``0``, ``-N``] (the current boot, or N boots before),
+A machine whose boot services logged nothing has no journal files at all, and
+says so. Options: ``-b``/``--boot`` [``0``, ``-N``] (the current boot, or N boots before),
 ``-u``/``--unit UNIT`` (``.service`` added to a bare name), ``-o``/``--output``
 ``short`` or ``cat``, ``--no-pager`` and ``-q``/``--quiet``. Entries of several boots
 are separated by a ``-- Boot ID --`` line, as journalctl prints them.
@@ -26,7 +27,7 @@ def journalctl_main(argv: Sequence[str], io: Io, system: System) -> int:
     journal = machine.journal
     boot: int | None = None
     unit: str | None = None
-    output, quiet = "short", False
+    output, quiet, kernel = "short", False, False
     args = list(argv[1:])
     while args:
         option, value = _split(args.pop(0))
@@ -40,6 +41,8 @@ def journalctl_main(argv: Sequence[str], io: Io, system: System) -> int:
             quiet = True
         elif option == "--no-pager":
             pass  # never a pager: the output is not a terminal
+        elif option in ("-k", "--dmesg"):
+            kernel = True
         elif option in ("-b", "--boot"):
             boot = journal.boot + _offset(value or "0")
         elif option in ("-u", "--unit"):
@@ -50,6 +53,15 @@ def journalctl_main(argv: Sequence[str], io: Io, system: System) -> int:
             raise NotSimulated(f"journalctl {option}" + (f" {value}" if value else ""))
     if boot is not None and boot < 0:
         raise NotSimulated("journalctl -b of a boot before the lab started")
+    if not journal.entries:
+        # no boot service has logged: the machine has no journal files at all (the lab
+        # machines run no journald; /var/log is their own)
+        if not quiet:
+            io.err("No journal files were found.\n")
+            io.out("-- No entries --\n")
+        return 0
+    if kernel:
+        raise NotSimulated("journalctl -k with a journal (the kernel's lines are in dmesg)")
     entries = [
         e for e in journal.entries
         if (boot is None or e.boot == boot) and (unit is None or e.unit == unit)
