@@ -15,7 +15,9 @@ from nflab.programs.dns_stub import QTYPE_AAAA, QTYPE_PTR, ptr_name, query
 HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize("name", ["dns-queries.md", "dns-dropped.md", "dns-forward.md", "hosts-in-options.md"])
+@pytest.mark.parametrize(
+    "name", ["dns-queries.md", "dns-dropped.md", "dns-forward.md", "hosts-in-options.md", "localhost-lookups.md"]
+)
 def test_transcript(name: str) -> None:
     assert_transcript(HERE / name)
 

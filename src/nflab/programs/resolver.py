@@ -72,16 +72,20 @@ def lookup(system: System, name: str, family: int = socket.AF_UNSPEC) -> HostAns
             return None
         return HostAnswer(name, (v6,)) if family != socket.AF_INET else None
     canonical = ""
+    mapped = False
     found: list[IPAddress] = []
     for text, names in _hosts_lines(system):
         if name.lower() not in (n.lower() for n in names):
             continue
         addr: IPAddress | None
         if family == socket.AF_INET:
-            # every line, an IPv6 loopback read as 127.0.0.1 (``files-hosts.c``)
+            # every line, an IPv6 loopback read as 127.0.0.1 (``files-hosts.c``); a name
+            # that gets an address this way comes back without a canonical name
+            # (measured: ``ping -4 localhost`` prints ``PING  (127.0.0.1)``)
             addr = ipv4_of_hosts_line(text)
             if addr is None:
                 continue
+            mapped = mapped or ":" in text
             canonical = canonical or names[0]
             found.append(addr)
             continue
@@ -97,6 +101,8 @@ def lookup(system: System, name: str, family: int = socket.AF_UNSPEC) -> HostAns
     if not found:
         ask_name(system, name, family)  # ``dns`` after ``files``: queries nobody answers
         return None
+    if mapped:
+        canonical = ""
     # RFC 3484 sorting: ::1 (and any IPv6 address the lab can reach, i.e. ::1 on lo)
     # comes before IPv4, as ``localhost`` shows
     found.sort(key=lambda a: 0 if a == IPv6Address(1) else 1)
