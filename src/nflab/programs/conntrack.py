@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 from ..iptables.addresses import parse_protocol
 from ..iptables.errors import ParameterProblem
 from ..netfilter.conntrack import Conn, listing_line
+from ..netfilter.ctview import CtStatus
 from .base import Io
 from .system import NotSimulated, System
 
@@ -40,6 +41,7 @@ def conntrack_main(argv: Sequence[str], io: Io, system: System) -> int:
     table = ns.netns.conntrack
     now = system.machine.scheduler.now  # type: ignore[attr-defined]
     command = ""
+    extended = False  # ``-o extended``: the layer-3 protocol first, as /proc shows it
     filters: list[Filter] = []
     args = list(argv[1:])
     try:
@@ -64,6 +66,15 @@ def conntrack_main(argv: Sequence[str], io: Io, system: System) -> int:
             elif word in ("-f", "--family"):
                 if _value(word, args) != "ipv4":
                     raise NotSimulated("conntrack -f other than ipv4")
+            elif word in _NAT_FILTERS:
+                filters.append(_has_status(_NAT_FILTERS[word]))
+            elif word in ("-o", "--output"):
+                formats = _value(word, args).split(",")
+                if any(f != "extended" for f in formats):
+                    raise NotSimulated(f"conntrack -o {','.join(formats)}")
+                extended = True
+            elif word in _KNOWN_OPTIONS:
+                raise NotSimulated(f"conntrack {word}")
             else:
                 io.err(f"{PREFIX}unknown option `{word}'\nTry `conntrack -h' or 'conntrack --help' for more information.\n")
                 return 2
@@ -71,9 +82,10 @@ def conntrack_main(argv: Sequence[str], io: Io, system: System) -> int:
         io.err(f"{PREFIX}{err}\n")
         return 2
     entries = [c for c in table.entries(now) if all(f(c) for f in filters)]
+    layer3 = "ipv4     2 " if extended else ""
     if command in ("", "-L"):
         for conn in entries:
-            io.out(listing_line(conn, now) + "\n")
+            io.out(layer3 + listing_line(conn, now) + "\n")
         io.err(f"{PREFIX}{len(entries)} flow entries have been shown.\n")
         return 0
     if command == "-C":
@@ -83,10 +95,33 @@ def conntrack_main(argv: Sequence[str], io: Io, system: System) -> int:
         table.flush()
         io.err(PREFIX + "connection tracking table has been emptied.\n")
         return 0
-    for conn in entries:
+    for conn in entries:  # each deleted entry is printed, as ``-L`` would
+        io.out(layer3 + listing_line(conn, now) + "\n")
         table.remove(conn)
     io.err(f"{PREFIX}{len(entries)} flow entries have been deleted.\n")
     return 0 if entries else 1
+
+
+# ``--src-nat``/``--dst-nat``/``--any-nat``: entries whose status has the NAT bit
+_NAT_FILTERS = {
+    "-n": CtStatus.SRC_NAT, "--src-nat": CtStatus.SRC_NAT,
+    "-g": CtStatus.DST_NAT, "--dst-nat": CtStatus.DST_NAT,
+    "-j": CtStatus.SRC_NAT | CtStatus.DST_NAT, "--any-nat": CtStatus.SRC_NAT | CtStatus.DST_NAT,
+}  # fmt: skip
+
+# what conntrack 1.4.7 knows and nflab does not do: refused by name, not as unknown
+_KNOWN_OPTIONS = frozenset((
+    "-G", "--get", "-I", "--create", "-U", "--update", "-E", "--event", "-S", "--stats",
+    "-R", "--load-file", "-t", "--timeout", "-u", "--status", "-e", "--event-mask",
+    "-c", "--secmark", "-b", "--buffer-size", "-i", "--id", "-w", "--zone", "-z", "--zero",
+    "-l", "--label", "--label-add", "--label-del", "--orig-zone", "--reply-zone",
+    "--state", "--tuple-src", "--tuple-dst", "--mask-src", "--mask-dst", "--icmp-type",
+    "--icmp-code", "--icmp-id", "-x", "-h", "--help", "-V", "--version",
+))  # fmt: skip
+
+
+def _has_status(bits: int) -> Filter:
+    return lambda conn: bool(conn.status & bits)
 
 
 def _equals(field: Callable[[Conn], object], wanted: object) -> Filter:
