@@ -65,6 +65,10 @@ def packet_tuple(packet: Packet) -> Tuple | None:
 
 
 Status = CtStatus  # ``enum ip_conntrack_status`` (shared with the extensions' view)
+# the bits as plain ints for the per-packet paths (a connection's status is an int:
+# IntFlag arithmetic builds enum members and is slow)
+_SEEN_REPLY, _ASSURED, _CONFIRMED = int(Status.SEEN_REPLY), int(Status.ASSURED), int(Status.CONFIRMED)
+_DYING, _SRC_NAT_DONE = int(Status.DYING), int(Status.SRC_NAT_DONE)
 
 
 # TCP conntrack states (the kernel's names as conntrack -L prints them)
@@ -140,7 +144,7 @@ class Conn:
     id: int
     orig: Tuple
     reply: Tuple  # what replies look like: the inverse of the original after NAT
-    status: Status = Status(0)
+    status: int = 0  # CtStatus bits
     expires: float = 0.0
     tcp_state: str | None = None
     mark: int = 0
@@ -173,7 +177,7 @@ class Conn:
 
     @property
     def finished(self) -> bool:
-        return bool(self.status & Status.DYING) or self.tcp_state in (CLOSE, TIME_WAIT)
+        return bool(self.status & _DYING) or self.tcp_state in (CLOSE, TIME_WAIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +244,7 @@ class ConntrackTable:
             o = conn.orig
             if (
                 not reply and o.src == t.src and o.sport == t.sport and o.proto == t.proto
-                and conn.status & Status.SRC_NAT_DONE
+                and conn.status & _SRC_NAT_DONE
             ):
                 found.append(conn.reply.reply())
         return found
@@ -249,7 +253,7 @@ class ConntrackTable:
         return Conn(next(self._ids), t, t.reply())
 
     def confirm(self, conn: Conn) -> None:
-        conn.status |= Status.CONFIRMED
+        conn.status |= _CONFIRMED
         self.by_tuple[conn.orig] = (conn, False)
         self.by_tuple[conn.reply] = (conn, True)
 
@@ -293,7 +297,7 @@ def resolve(table: ConntrackTable, packet: Packet, now: float, loose: bool = Tru
                 # a new SYN reopens a closed connection: the old entry is killed
                 table.remove(conn)
                 return _new(table, t, packet, loose)
-        seen_reply = bool(conn.status & Status.SEEN_REPLY) or reply
+        seen_reply = bool(conn.status & _SEEN_REPLY) or reply
         return Resolution(conn, CtState.ESTABLISHED if seen_reply else CtState.NEW, reply)
     if icmp is not None and icmp.type not in ICMP_QUERIES:
         return Resolution(None, CtState.INVALID)  # an unsolicited echo reply etc.
@@ -320,9 +324,9 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
     # the protocol handlers see SEEN_REPLY as it was before this packet: ``nf_conntrack_in``
     # sets it after them (a RST as the only answer kills the entry, a first UDP reply
     # keeps the unreplied timeout)
-    seen_reply = bool(conn.status & Status.SEEN_REPLY)
+    seen_reply = bool(conn.status & _SEEN_REPLY)
     if reply:
-        conn.status |= Status.SEEN_REPLY
+        conn.status |= _SEEN_REPLY
     tcp = packet.tcp
     if conn.proto == IPPROTO_TCP and tcp is not None:
         old = conn.tcp_state or NONE
@@ -338,16 +342,16 @@ def update(conn: Conn, packet: Packet, reply: bool, now: float, timeouts: Timeou
             if nxt == ESTABLISHED:
                 timeout = min(timeout, timeouts.get("nf_conntrack_tcp_timeout_unacknowledged", 300))
         elif old in (SYN_RECV, ESTABLISHED) and nxt == ESTABLISHED:
-            conn.status |= Status.ASSURED
+            conn.status |= _ASSURED
         conn.expires = now + timeout
     elif conn.proto == IPPROTO_UDP:
-        if not conn.status & Status.CONFIRMED:
+        if not conn.status & _CONFIRMED:
             conn.udp_stream_at = now + 2  # a stream once still active 2 s after the first packet
         if seen_reply:
             extra = timeouts.get("nf_conntrack_udp_timeout", 30)
             if now > conn.udp_stream_at:
                 extra = timeouts.get("nf_conntrack_udp_timeout_stream", 120)
-                conn.status |= Status.ASSURED
+                conn.status |= _ASSURED
             conn.expires = now + extra
         else:
             conn.expires = now + timeouts.get("nf_conntrack_udp_timeout", 30)
@@ -365,10 +369,10 @@ def listing_line(conn: Conn, now: float, proc: bool = False) -> str:
     if conn.tcp_state is not None:
         parts.append(conn.tcp_state)
     parts.append(conn.orig.fields())
-    if not conn.status & Status.SEEN_REPLY:
+    if not conn.status & _SEEN_REPLY:
         parts.append("[UNREPLIED]")
     parts.append(conn.reply.fields())
-    if conn.status & Status.ASSURED:
+    if conn.status & _ASSURED:
         parts.append("[ASSURED]")
     parts.append(f"mark={conn.mark}")
     if proc:

@@ -21,8 +21,11 @@ from .skb import CtState, Env, Skb, XtVerdict
 
 TableRunner = Callable[[str, str, Skb, Env, Tracer | None], XtVerdict]
 
-_DONE = {Manip.SRC: CtStatus.SRC_NAT_DONE, Manip.DST: CtStatus.DST_NAT_DONE}
-_STATUS = {Manip.SRC: CtStatus.SRC_NAT, Manip.DST: CtStatus.DST_NAT}
+# the status bits as plain ints: a connection's status is an int (IntFlag arithmetic is
+# slow, and every packet of a NATed connection tests these)
+_SRC_NAT, _DST_NAT = int(CtStatus.SRC_NAT), int(CtStatus.DST_NAT)
+_DONE = {Manip.SRC: int(CtStatus.SRC_NAT_DONE), Manip.DST: int(CtStatus.DST_NAT_DONE)}
+_STATUS = {Manip.SRC: _SRC_NAT, Manip.DST: _DST_NAT}
 
 
 def nat_hook(hook: str, skb: Skb, env: Env, tracer: Tracer | None, run_tables: TableRunner) -> XtVerdict:
@@ -69,7 +72,7 @@ def _needs(conn: Conn, manip: Manip, reply: bool) -> bool:
     """``nf_nat_packet``'s status bit: a reply is rewritten by the opposite NAT."""
     bit = _STATUS[manip]
     if reply:
-        bit = CtStatus.DST_NAT if bit == CtStatus.SRC_NAT else CtStatus.SRC_NAT
+        bit = _DST_NAT if bit == _SRC_NAT else _SRC_NAT
     return bool(conn.status & bit)
 
 
