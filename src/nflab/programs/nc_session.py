@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 BUFSIZE = 16384  # netcat's buffers (one read or one datagram at most)
 UDP_SCAN_TIMEOUT = 3  # seconds udptest waits without -w
+REFUSAL_WAIT = 0.005  # seconds: longer than a simulated round trip between machines
 
 
 class QuitTimer(Exception):
@@ -111,6 +112,10 @@ def udptest(nc: Netcat, sock: Any) -> bool:
         sock.send(b"X")
     except OSError:
         return False
+    # on a link at hand the datagram's fate is known before write() returns (the softirq
+    # runs within the syscall): a refusal is there for the second write to report. The
+    # simulated wire takes a moment, so wait for it that long at most.
+    nc.api.select([sock], [], [], REFUSAL_WAIT)
     if not _probe(sock):
         return False
     seconds = UDP_SCAN_TIMEOUT if nc.opts.timeout is None else nc.opts.timeout
