@@ -138,12 +138,10 @@ def list_rules(rulesets: Any) -> dict[str, Recent]:
     some rule uses (``recent_mt_check`` creates it, the last ``recent_mt_destroy`` removes it)."""
     names: dict[str, Recent] = {}
     for ruleset in rulesets:
-        for table in ruleset.tables.values():
-            for chain in table.chains.values():
-                for rule in chain.rules:
-                    for m in rule.matches:
-                        if m.name == "recent":
-                            names.setdefault(m.value.name, m.value)
+        for rule in ruleset.rules():
+            for m in rule.matches:
+                if m.name == "recent":
+                    names.setdefault(m.value.name, m.value)
     return names
 
 

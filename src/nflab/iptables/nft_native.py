@@ -25,9 +25,10 @@ takes part by implementing ``nft_native``/``nft_decode`` (tcp and udp do).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
+from ..values import evolve
 from .errors import KernelRejected
 from .extension import find_match, find_target
 from .rule import MatchEntry, Rule, TargetEntry
@@ -127,25 +128,7 @@ def decode_ports(value: P, expr: PortCmp) -> P:
             dpts = ports
         if inverted:
             inv = inv | {field}
-    return _with_ports(value, spts, dpts, inv, joint)
-
-
-_OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _with_ports(value: P, spts: tuple[int, int], dpts: tuple[int, int], inv: frozenset[str],
-                joint: bool) -> P:
-    """``dataclasses.replace(value, spts=..., dpts=..., inv=..., joint=...)``, without its
-    per-call introspection (this runs for every tcp/udp rule iptables-nft stores)."""
-    cls: Any = type(value)
-    others = _OTHER_FIELDS.get(cls)
-    if others is None:
-        others = _OTHER_FIELDS[cls] = tuple(
-            f.name for f in fields(cls) if f.init and f.name not in ("spts", "dpts", "inv", "joint")
-        )
-    if not others:
-        return cls(spts=spts, dpts=dpts, inv=inv, joint=joint)
-    return cls(spts=spts, dpts=dpts, inv=inv, joint=joint, **{name: getattr(value, name) for name in others})
+    return evolve(value, spts=spts, dpts=dpts, inv=inv, joint=joint)
 
 
 def nft_readback(rule: Rule) -> Rule:

@@ -53,17 +53,15 @@ def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
     iptables-nft and iptables-legacy; only the rules' checkentry (NAT targets,
     state/conntrack matches, ...) call ``nf_ct_netns_get``.
     """
-    for table in ruleset.tables.values():
-        for chain in table.chains.values():
-            for rule in chain.rules:
-                for m in rule.matches:
-                    ext = find_match(m.name)
-                    if ext is not None and ext.takes_conntrack(m.value):
-                        return True
-                if isinstance(rule.target, TargetEntry):
-                    text = find_target(rule.target.name)
-                    if text is not None and text.takes_conntrack(rule.target.value):
-                        return True
+    for rule in ruleset.rules():
+        for m in rule.matches:
+            ext = find_match(m.name)
+            if ext is not None and ext.takes_conntrack(m.value):
+                return True
+        if isinstance(rule.target, TargetEntry):
+            text = find_target(rule.target.name)
+            if text is not None and text.takes_conntrack(rule.target.value):
+                return True
     return False
 
 
@@ -154,9 +152,7 @@ class HookRunner:
             self._nftrace_key = nft.generation
             self._nftrace_value = any(
                 isinstance(rule.target, TargetEntry) and rule.target.name == "TRACE"
-                for table in nft.tables.values()
-                for chain in table.chains.values()
-                for rule in chain.rules
+                for rule in nft.rules()
             )
         return self._nftrace_value
 

@@ -10,9 +10,9 @@ rewritten from the tuples.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
-from ..packet.headers import ICMP, IPPROTO_ICMP, Packet, evolve
+from ..packet.headers import ICMP, IPPROTO_ICMP, Packet
+from ..values import evolve
 from .conntrack import Conn, Tuple
 from .ctview import CtStatus
 from .engine import Tracer
@@ -116,5 +116,5 @@ def icmp_reply_translation(conn: Conn, packet: Packet, reply: bool, manip: Manip
     if quoted is not None:
         # the opposite manip on the inner packet: it travels the other way
         quoted = rewrite(quoted, other, inner_manip)
-    outer = rewrite(replace(packet, l4=replace(icmp, quoted=quoted)), other.reply(), manip)
+    outer = rewrite(evolve(packet, l4=evolve(icmp, quoted=quoted)), other.reply(), manip)
     return outer

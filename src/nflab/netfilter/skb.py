@@ -142,12 +142,12 @@ class Env:
     socket_lookup: Callable[[Skb], Any] = field(default=lambda skb: None)
     # a device's group (``ip link set DEV group N``, ``-m devgroup``)
     device_group: Callable[[str], int] = field(default=lambda dev: 0)
-    # ``nf_tproxy_get_sock_v4(proto, saddr, daddr, sport, dport, in, lookup_type)`` for
-    # TPROXY: the established socket of these addresses (``listener`` False) or the one
-    # listening on daddr:dport (True); an object with ``transparent`` and ``time_wait``
     # the namespace's NFNLGRP_NFTRACE listeners (``xtables-monitor --trace``): each gets the
     # nftrace.NftTrace messages of traced packets; none listening, none are made
     nftrace_listeners: list[Callable[[Any], None]] = field(default_factory=list)
+    # ``nf_tproxy_get_sock_v4(proto, saddr, daddr, sport, dport, in, lookup_type)`` for
+    # TPROXY: the established socket of these addresses (``listener`` False) or the one
+    # listening on daddr:dport (True); an object with ``transparent`` and ``time_wait``
     tproxy_socket: Callable[..., Any] = field(
         default=lambda proto, saddr, sport, daddr, dport, dev, listener: None
     )

@@ -241,6 +241,12 @@ class Ruleset:
     def get(self, name: str) -> Table | None:
         return self.tables.get(name)
 
+    def rules(self) -> Iterator[Rule]:
+        """Every rule of every table and chain."""
+        for table in self.tables.values():
+            for chain in table.chains.values():
+                yield from chain.rules
+
     def view(self, name: str) -> Table:
         """The table to read: an absent table reads as a fresh one."""
         return self.tables.get(name) or Table.fresh(name, registered=self.flavour != "nft")

@@ -16,10 +16,9 @@ there), so that emitting a parsed packet gives back the bytes it came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import IntFlag
 from ipaddress import IPv4Address
-from typing import Any, TypeVar
 
 
 class TcpFlags(IntFlag):
@@ -258,17 +257,3 @@ class Packet:
         """The bytes emit gives: the total length less what a quote cut off."""
         return self.length - self.truncated
 
-
-H = TypeVar("H")
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def evolve(value: H, **changes: Any) -> H:
-    """``dataclasses.replace`` for header values, without its per-call introspection (NAT
-    rewrites every packet of a translated connection)."""
-    cls: Any = type(value)
-    names = _INIT_FIELDS.get(cls)
-    if names is None:
-        names = _INIT_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)
-    result: H = cls(*[changes[name] if name in changes else getattr(value, name) for name in names])
-    return result

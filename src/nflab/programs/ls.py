@@ -47,7 +47,7 @@ def ls_main(argv: Sequence[str], io: Io, system: System) -> int:
             error(io, f"ls: cannot access '{name}': No such file or directory\n")
             status = 2
     out = [f"{name}\n" for name in sorted(files, key=str.encode)]
-    for i, name in enumerate(sorted(dirs, key=str.encode)):
+    for name in sorted(dirs, key=str.encode):
         try:
             entries = fs.listdir(fs.resolve(name, system.cwd))
         except FsError as err:
@@ -58,10 +58,8 @@ def ls_main(argv: Sequence[str], io: Io, system: System) -> int:
             entries = [e for e in entries if not e.startswith(".")]
         elif show == "all":
             entries = [".", "..", *entries]
-        if len(operands) > 1:
+        if len(operands) > 1:  # a heading, after a blank line if anything came before
             out.append(("\n" if out else "") + f"{name}:\n")
         out.extend(f"{e}\n" for e in sorted(entries, key=str.encode))
-        if i < len(dirs) - 1 and len(operands) == 1:
-            out.append("\n")
     io.out("".join(out))
     return status

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from ..iptables.getopt import NO_ARG, GetoptLong, LongOpt
 from ..iptables.names import Names
 from ..iptables.output import save_rule
-from ..lab.scheduler import Signal
+from ..lab.scheduler import Process, Signal
 from ..netfilter.logformat import fragment_words
 from ..netfilter.nftrace import (
     ARPHRD_ETHER,
@@ -34,6 +34,7 @@ from ..netfilter.nftrace import (
     NftTrace,
     TracedPacket,
 )
+from ..netfilter.skb import Env
 from ..packet.headers import TcpFlags
 from .base import Io
 from .system import NotSimulated, System
@@ -111,9 +112,8 @@ def xtables_monitor_main(argv: Sequence[str], io: Io, system: System) -> int:
     return _monitor(ns.netns.env, process, io, system.names, family, counters)
 
 
-def _monitor(env: object, process: object, io: Io, names: Names, family: int, counters: bool) -> int:
+def _monitor(env: Env, process: Process, io: Io, names: Names, family: int, counters: bool) -> int:
     """Listen until killed, printing each trace message as it comes."""
-    listeners = env.nftrace_listeners  # type: ignore[attr-defined]
 
     def listener(event: NftTrace) -> None:
         if family and family != event.family:
@@ -121,13 +121,13 @@ def _monitor(env: object, process: object, io: Io, names: Names, family: int, co
         io.out("".join(trace_lines(event, names, counters)))
         io.flush()  # trace_cb ends with fflush(stdout)
 
-    listeners.append(listener)
-    never = Signal(process.scheduler)  # type: ignore[attr-defined]
+    env.nftrace_listeners.append(listener)
+    never = Signal(process.scheduler)
     try:
         while True:
-            process.wait([never])  # type: ignore[attr-defined]
+            process.wait([never])
     finally:
-        listeners.remove(listener)
+        env.nftrace_listeners.remove(listener)
         io.flush()
 
 

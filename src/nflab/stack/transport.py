@@ -33,13 +33,13 @@ from ..packet.headers import (
     UDP,
     IPv4,
     Packet,
-    TcpFlags,
 )
 from .icmp import IcmpLayer
 from .netns import Netns
 from .ports import IPAddress, PortTable
 from .tcp import Segment
 from .tcp_layer import TcpLayer
+from .tcp_types import RST
 from .timer_wheel import wheel_delay
 from .udp import Datagram, UdpLayer
 
@@ -50,8 +50,6 @@ LOOPBACK6 = IPv6Address(1)
 ICMP_PROT_UNREACH, ICMP_PORT_UNREACH = 2, 3
 _ECN_MASK = 0x03
 
-
-_RST = int(TcpFlags.RST)
 
 
 class Transport:
@@ -165,7 +163,7 @@ class Transport:
 
     def send_tcp_reset(self, seg: Segment) -> None:
         """``tcp_v4_send_reset``: from the segment's destination, reflecting its TOS, IP id 0."""
-        if seg.tcp.flags & _RST or self._not_unicast(seg.dst):
+        if seg.tcp.flags & RST or self._not_unicast(seg.dst):
             return
         rst = reset_header(seg.tcp, len(seg.payload))
         self.output_tcp(seg.dst, seg.src, rst, b"", 0, None, seg.tos & ~_ECN_MASK)
