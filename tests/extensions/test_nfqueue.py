@@ -5,6 +5,7 @@ from ipaddress import IPv4Address
 import pytest
 
 from helpers import Shell, ip_packet, parsed_target
+from nflab.netfilter.hooks import nf_queue
 from nflab.netfilter.jhash import be32_word, jhash_3words, reciprocal_scale
 from nflab.netfilter.skb import Env, Skb, XtVerdict
 
@@ -49,14 +50,20 @@ def test_kernel_refuses_65536_queues() -> None:
     assert (result.status, result.err) == (1, "iptables: Invalid argument. Run `dmesg' for more information.\n")
 
 
+def _queued(value: object, ext: object, env: Env) -> XtVerdict:
+    """The target's verdict as the hook turns it into the packet's fate (``nf_queue``)."""
+    skb = Skb(ip_packet())
+    verdict = ext.target(value, skb, env)  # type: ignore[attr-defined]
+    assert verdict is XtVerdict.QUEUE and skb.nfqueue == 3  # NF_QUEUE and its queue number
+    return nf_queue(skb, env)
+
+
 def test_queue_or_drop_or_bypass() -> None:
     ext, value = parsed_target("-j NFQUEUE --queue-num 3")
-    skb = Skb(ip_packet())
-    assert ext.target(value, skb, Env()) is XtVerdict.DROP  # nobody listens
-    assert ext.target(value, skb, Env(services={"nfqueue": {3}})) is XtVerdict.QUEUE
-    assert skb.nfqueue == 3
+    assert _queued(value, ext, Env()) is XtVerdict.DROP  # nobody listens
+    assert _queued(value, ext, Env(services={"nfqueue": {3}})) is XtVerdict.QUEUE
     ext, bypass = parsed_target("-j NFQUEUE --queue-num 3 --queue-bypass")
-    assert ext.target(bypass, Skb(ip_packet()), Env()) is XtVerdict.ACCEPT
+    assert _queued(bypass, ext, Env()) is XtVerdict.ACCEPT
 
 
 def test_balance_keeps_both_directions_together() -> None:

@@ -32,7 +32,7 @@ from nflab.transcript.runner import run_transcript
 HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize("name", ["nft-trace-local.md", "nft-trace-forward.md", "nft-trace-bridge.md"])
+@pytest.mark.parametrize("name", ["nft-trace-local.md", "nft-trace-forward.md", "nft-trace-bridge.md", "nft-trace-queue.md"])
 def test_transcript(name: str) -> None:
     assert_transcript(HERE / name)
 

@@ -108,9 +108,8 @@ class NfqueueTarget(TargetExtension):
         return value.queuenum + reciprocal_scale(jhash_3words(low, high, ip.proto, seed), value.queues_total)
 
     def target(self, value: Nfqueue, skb: Skb, env: Env) -> XtVerdict:
-        """``nfqueue_tg_v3`` and ``nf_queue``: QUEUE to a bound queue, else drop or bypass."""
-        queue = self.queue_for(value, skb, env)
-        if queue in env.services.get("nfqueue", ()):
-            skb.nfqueue = queue
-            return XtVerdict.QUEUE
-        return XtVerdict.ACCEPT if value.flags & BYPASS else XtVerdict.DROP
+        """``nfqueue_tg_v3``: NF_QUEUE with the queue number (and the bypass flag); whether a
+        program takes it is ``nf_queue``'s business, after the table (``hooks.nf_queue``)."""
+        skb.nfqueue = self.queue_for(value, skb, env)
+        skb.nfqueue_bypass = bool(value.flags & BYPASS)
+        return XtVerdict.QUEUE

@@ -65,6 +65,15 @@ def ruleset_needs_conntrack(ruleset: Ruleset) -> bool:
     return False
 
 
+def nf_queue(skb: Skb, env: Env) -> XtVerdict:
+    """``nf_hook_slow`` on NF_QUEUE: a program bound to the queue takes the packet; with
+    nobody there it is dropped, or, with ``--queue-bypass``, goes on to the next hook
+    function as if accepted (``nf_queue`` returns 1)."""
+    if (skb.nfqueue or 0) in env.services.get("nfqueue", ()):
+        return XtVerdict.QUEUE
+    return XtVerdict.ACCEPT if skb.nfqueue_bypass else XtVerdict.DROP
+
+
 @dataclass
 class HookRunner:
     """Runs the hooks of one namespace."""
@@ -139,6 +148,8 @@ class HookRunner:
                 # nf_tables reports a traced packet's walk to the trace listeners
                 walk_tracer = NftTraceWalk(table, skb, env, env.nftrace_listeners, tracer)
             verdict = run_chain(table, hook, skb, env, walk_tracer)
+            if verdict is XtVerdict.QUEUE:
+                verdict = nf_queue(skb, env)
             if verdict is not XtVerdict.ACCEPT:
                 return verdict
         return XtVerdict.ACCEPT

@@ -138,11 +138,15 @@ def _rule_verdict(rule: Rule) -> tuple[int, str | None] | None:
     return None
 
 
+_QUEUE_BYPASS = 0x8000  # NF_VERDICT_FLAG_QUEUE_BYPASS
+
+
 def _target_verdict(answer: str, skb: Skb) -> int:
-    """The code of what an xt target answered (``nft_target_eval``)."""
+    """The code of what an xt target answered (``nft_target_eval``); NF_QUEUE carries the
+    queue number and the bypass flag (measured: ``--queue-num 3`` traces as 0x30003)."""
     code = _XT_VERDICTS.get(answer, NFT_CONTINUE)
-    if code == NF_QUEUE and skb.nfqueue:
-        code = NF_QUEUE | (skb.nfqueue << 16)
+    if code == NF_QUEUE:
+        code |= (skb.nfqueue or 0) << 16 | (_QUEUE_BYPASS if skb.nfqueue_bypass else 0)
     return code
 
 

@@ -75,7 +75,8 @@ class Skb:
     trace: bool = False
     priority: int = 0  # CLASSIFY
     secmark: int = 0
-    nfqueue: int | None = None
+    nfqueue: int | None = None  # the queue a QUEUE verdict names (NFQUEUE; None: queue 0)
+    nfqueue_bypass: bool = False  # ``--queue-bypass``: no program on the queue, no drop
     # the translation a NAT target chose (a natrange.NatBinding) for the conntrack layer
     nat: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -98,7 +98,7 @@ class IpStack:
         if verdict is XtVerdict.DROP:
             self._fate(skb, "dropped", f"{skb.table} {hook}")
         elif verdict is XtVerdict.QUEUE:
-            self._fate(skb, "queued", f"{skb.table} {hook}: no queue listener")
+            self._fate(skb, "queued", f"{skb.table} {hook}: queue {skb.nfqueue or 0}")
         else:
             self._fate(skb, "stolen", f"{skb.table} {hook}")
         return False

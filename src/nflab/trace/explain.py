@@ -33,7 +33,7 @@ def explain(
     if fate == "dropped":
         text = _dropped(machine, reason, hooks, packet, answer)
     elif fate == "queued":
-        text = f"queued by {_rule_of(hooks) or reason}: no program reads the queue, so it is lost"
+        text = f"queued by {_rule_of(hooks) or reason}: the program reading the queue decides"
     elif fate == "stolen":
         text = f"taken over by {_rule_of(hooks) or reason} (the target consumed the packet)"
     elif fate == "delivered" and answer is not None:
