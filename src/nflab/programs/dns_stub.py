@@ -27,6 +27,8 @@ from typing import Any
 
 from ..lab.files import FsError
 from ..stack.ports import IPAddress
+from ..stack.sockets import SocketApi
+from .net_context import await_refusal, socket_api
 from .system import System
 
 QTYPE_A, QTYPE_PTR, QTYPE_AAAA = 1, 12, 28
@@ -71,8 +73,6 @@ def ask(system: System, name: str, qtypes: tuple[int, ...]) -> None:
     server = nameserver(system)
     if server is None:
         return
-    from .net_context import socket_api
-
     net = socket_api(system)
     rng = system.ns.transport.rng
     questions = [query(rng.getrandbits(16), name, qtype) for qtype in qtypes]
@@ -95,42 +95,40 @@ def ask(system: System, name: str, qtypes: tuple[int, ...]) -> None:
             sock.close()
 
 
-def _send_all(sock: Any, questions: list[bytes], net: Any) -> bool:
-    """Send the questions; True when the server refused them all. On ``lo`` a refusal is
-    back before the next question leaves (the softirq runs within the send): glibc
-    reads the error and sends the next question on the same socket."""
-    refused = False
+def _send_all(sock: Any, questions: list[bytes], net: SocketApi) -> bool:
+    """Send the questions; True when the server refused every one. A refusal comes back
+    before the next question leaves (:func:`await_refusal`): glibc reads the error and
+    sends the next question on the same socket."""
+    refused = True
     for question in questions:
         try:
             sock.send(question)
         except OSError:
             return True
-        net.process.sleep(0.0)  # let what the send set off on lo happen first
+        await_refusal(net, sock)
         sock.settimeout(0.0)
         try:
             sock.recv(4096)
             refused = False
         except ConnectionRefusedError:
-            refused = True
+            pass
         except (BlockingIOError, TimeoutError):
             refused = False
     return refused
 
 
-def _refused(sock: object, deadline: float, net: object) -> bool:
+def _refused(sock: Any, deadline: float, net: SocketApi) -> bool:
     """Wait for an answer until ``deadline``: True when the server refused (ICMP error)."""
     while True:
-        left = deadline - net.now  # type: ignore[attr-defined]
+        left = deadline - net.now
         if left <= 0:
             return False
-        sock.settimeout(left)  # type: ignore[attr-defined]
+        sock.settimeout(left)
         try:
-            sock.recv(4096)  # type: ignore[attr-defined]
-        except ConnectionRefusedError:
-            return True
+            sock.recv(4096)
         except TimeoutError:
             return False
-        except OSError:
+        except OSError:  # ECONNREFUSED, or another error the ICMP answer set
             return True
 
 

@@ -19,13 +19,13 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from ..stack.sockets import SHUT_RD, SHUT_WR
+from .net_context import await_refusal
 
 if TYPE_CHECKING:
     from .nc import Netcat
 
 BUFSIZE = 16384  # netcat's buffers (one read or one datagram at most)
 UDP_SCAN_TIMEOUT = 3  # seconds udptest waits without -w
-REFUSAL_WAIT = 0.005  # seconds: longer than a simulated round trip between machines
 
 
 class QuitTimer(Exception):
@@ -112,10 +112,7 @@ def udptest(nc: Netcat, sock: Any) -> bool:
         sock.send(b"X")
     except OSError:
         return False
-    # on a link at hand the datagram's fate is known before write() returns (the softirq
-    # runs within the syscall): a refusal is there for the second write to report. The
-    # simulated wire takes a moment, so wait for it that long at most.
-    nc.api.select([sock], [], [], REFUSAL_WAIT)
+    await_refusal(nc.api, sock)  # a refusal is there for the second write to report
     if not _probe(sock):
         return False
     seconds = UDP_SCAN_TIMEOUT if nc.opts.timeout is None else nc.opts.timeout

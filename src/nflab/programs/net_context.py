@@ -43,3 +43,16 @@ def has_address(system: System, device: str, addr: IPAddress) -> bool:
     """Whether the interface ``device`` of the program's namespace carries ``addr``."""
     iface = _context(system).ns.netns.interfaces.get(device)
     return iface is not None and bool(iface.has_address(addr))
+
+
+
+# seconds: longer than a simulated round trip to a machine at hand (two veth hops)
+REFUSAL_WAIT = 0.005
+
+
+def await_refusal(api: SocketApi, sock: Any) -> None:
+    """After a datagram left a connected UDP socket: on a link at hand the kernel knows
+    whether it was refused (an ICMP port unreachable) before send() returns, the softirq
+    running within the syscall. The simulated wire takes a moment, so wait that long at
+    most; the socket's next call reports the refusal, as it would on Linux."""
+    api.select([sock], [], [], REFUSAL_WAIT)
